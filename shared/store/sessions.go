@@ -1,0 +1,297 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/serverless-ocpp/csms/shared/tables"
+)
+
+// Session statuses.
+const (
+	SessionRunning  = "running"
+	SessionFinished = "finished"
+	// SessionAbandoned marks a session whose connector started another one before it stopped.
+	SessionAbandoned = "abandoned"
+)
+
+// Session is an item of the sessions table.
+type Session struct {
+	TransactionID int    `dynamodbav:"transactionId"`
+	ChargeBoxID   string `dynamodbav:"chargeBoxId"`
+	TenantID      string `dynamodbav:"tenantId,omitempty"`
+	ConnectorID   int    `dynamodbav:"connectorId"`
+	IDTag         string `dynamodbav:"idTag,omitempty"`
+	MeterStart    int    `dynamodbav:"meterStart"`
+	StartedAt     string `dynamodbav:"startedAt,omitempty"`
+	ReservationID *int   `dynamodbav:"reservationId,omitempty"`
+	Status        string `dynamodbav:"status"`
+	CreatedAt     string `dynamodbav:"createdAt,omitempty"`
+
+	MeterStop       *int   `dynamodbav:"meterStop,omitempty"`
+	StoppedAt       string `dynamodbav:"stoppedAt,omitempty"`
+	StopReason      string `dynamodbav:"stopReason,omitempty"`
+	StopIDTag       string `dynamodbav:"stopIdTag,omitempty"`
+	TransactionData string `dynamodbav:"transactionData,omitempty"`
+	// UnknownStart is set on a session recorded from a StopTransaction whose start the system
+	// never saw.
+	UnknownStart bool   `dynamodbav:"unknownStart,omitempty"`
+	AbandonedAt  string `dynamodbav:"abandonedAt,omitempty"`
+	AbandonedBy  int    `dynamodbav:"abandonedBy,omitempty"`
+	FinishedAt   string `dynamodbav:"finishedAt,omitempty"`
+}
+
+// StartKey identifies a StartTransaction so that its retries map to the same transaction.
+func StartKey(box string, connector int, idTag string, ts time.Time) string {
+	return fmt.Sprintf("%s|%d|%s|%s", box, connector, idTag, FormatTime(ts))
+}
+
+type startItem struct {
+	StartKey      string `dynamodbav:"startKey"`
+	TransactionID int    `dynamodbav:"transactionId"`
+}
+
+// StartSession stores a new running session, or returns the transaction id already given to
+// the same start (a retry). A session still running on the same connector is closed as
+// abandoned in the same transaction. Twenty identical starts racing get one id and one session.
+func (s *Store) StartSession(ctx context.Context, sess Session, now time.Time) (int, error) {
+	startedAt, err := time.Parse(timeFormat, sess.StartedAt)
+	if err != nil {
+		return 0, fmt.Errorf("start session: startedAt %q: %w", sess.StartedAt, err)
+	}
+	key := StartKey(sess.ChargeBoxID, sess.ConnectorID, sess.IDTag, startedAt)
+	if id, err := s.startedAs(ctx, key); err == nil {
+		return id, nil
+	} else if !errors.Is(err, ErrNotFound) {
+		return 0, err
+	}
+	id, err := s.nextTransactionID(ctx)
+	if err != nil {
+		return 0, err
+	}
+	sess.TransactionID, sess.Status, sess.CreatedAt = id, SessionRunning, FormatTime(now)
+	for attempt := 0; attempt < 8; attempt++ {
+		conn, err := s.GetConnector(ctx, sess.ChargeBoxID, sess.ConnectorID)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return 0, err
+		}
+		err = s.startTransact(ctx, key, sess, conn.RunningTransactionID, true, now)
+		if err == nil {
+			return id, nil
+		}
+		reasons := cancellationReasons(err)
+		if reasons == nil {
+			return 0, err
+		}
+		if reasons[0] == "ConditionalCheckFailed" {
+			// Another attempt of the same start won; hand out its id.
+			return s.startedAs(ctx, key)
+		}
+		// The connector changed under us (another start or a stop) or the transaction
+		// conflicted: read again and retry.
+		if err := sleep(ctx, attempt); err != nil {
+			return 0, err
+		}
+	}
+	return 0, fmt.Errorf("start session on %s/%d: too much contention", sess.ChargeBoxID, sess.ConnectorID)
+}
+
+// startTransact writes the start key, the session and the connector's running transaction;
+// with abandon, the session that held the connector (oldTx) is closed as abandoned.
+func (s *Store) startTransact(ctx context.Context, key string, sess Session, oldTx int, abandon bool, now time.Time) error {
+	sessItem, err := marshal(sess)
+	if err != nil {
+		return err
+	}
+	startItem, err := marshal(startItem{StartKey: key, TransactionID: sess.TransactionID})
+	if err != nil {
+		return err
+	}
+	var cu update
+	cu.set("runningTransactionId", num(int64(sess.TransactionID)))
+	cond := cu.cond("attribute_not_exists(%s)", "runningTransactionId")
+	if oldTx != 0 {
+		cond = cu.cond("%s = ", "runningTransactionId") + cu.value(num(int64(oldTx)))
+	}
+	items := []types.TransactWriteItem{
+		{Put: &types.Put{TableName: s.Table(tables.TransactionStarts), Item: startItem, ConditionExpression: aws.String("attribute_not_exists(startKey)")}},
+		{Put: &types.Put{TableName: s.Table(tables.Sessions), Item: sessItem, ConditionExpression: aws.String("attribute_not_exists(transactionId)")}},
+		{Update: &types.Update{
+			TableName: s.Table(tables.Connectors), Key: connectorKey(sess.ChargeBoxID, sess.ConnectorID),
+			UpdateExpression: cu.expression(), ConditionExpression: aws.String(cond),
+			ExpressionAttributeNames: cu.names, ExpressionAttributeValues: cu.values,
+		}},
+	}
+	if abandon && oldTx != 0 && oldTx != sess.TransactionID {
+		var au update
+		au.set("status", str(SessionAbandoned))
+		au.set("abandonedAt", str(FormatTime(now)))
+		au.set("abandonedBy", num(int64(sess.TransactionID)))
+		acond := au.cond("%s = ", "status") + au.value(str(SessionRunning))
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName: s.Table(tables.Sessions), Key: txKey(oldTx),
+			UpdateExpression: au.expression(), ConditionExpression: aws.String(acond),
+			ExpressionAttributeNames: au.names, ExpressionAttributeValues: au.values,
+		}})
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if reasons := cancellationReasons(err); len(reasons) == 4 && reasons[3] == "ConditionalCheckFailed" && reasons[0] != "ConditionalCheckFailed" {
+		// The old session is no longer running (it was stopped meanwhile): just take the connector.
+		return s.startTransact(ctx, key, sess, oldTx, false, now)
+	}
+	return err
+}
+
+func (s *Store) startedAs(ctx context.Context, key string) (int, error) {
+	var it startItem
+	if err := s.get(ctx, tables.TransactionStarts, map[string]types.AttributeValue{"startKey": str(key)}, &it); err != nil {
+		return 0, err
+	}
+	return it.TransactionID, nil
+}
+
+// nextTransactionID hands out transaction ids 1, 2, 3... from an atomic counter; they stay
+// positive 32-bit integers as OCPP requires.
+func (s *Store) nextTransactionID(ctx context.Context) (int, error) {
+	res, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 s.Table(tables.TransactionStarts),
+		Key:                       map[string]types.AttributeValue{"startKey": str(tables.CounterKey)},
+		UpdateExpression:          aws.String("ADD transactionId :one"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1)},
+		ReturnValues:              types.ReturnValueUpdatedNew,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("next transaction id: %w", err)
+	}
+	v, ok := res.Attributes["transactionId"].(*types.AttributeValueMemberN)
+	if !ok {
+		return 0, fmt.Errorf("next transaction id: counter missing")
+	}
+	id, err := strconv.ParseInt(v.Value, 10, 64)
+	if err != nil || id <= 0 || id > math.MaxInt32 {
+		return 0, fmt.Errorf("next transaction id: %q is not a positive 32-bit integer", v.Value)
+	}
+	return int(id), nil
+}
+
+func txKey(id int) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"transactionId": num(int64(id))}
+}
+
+// GetSession reads a session; ErrNotFound when there is none.
+func (s *Store) GetSession(ctx context.Context, id int) (Session, error) {
+	var sess Session
+	err := s.get(ctx, tables.Sessions, txKey(id), &sess)
+	return sess, err
+}
+
+// Stop is what a StopTransaction tells.
+type Stop struct {
+	ChargeBoxID     string
+	TenantID        string
+	TransactionID   int
+	MeterStop       int
+	StoppedAt       string
+	Reason          string
+	IDTag           string
+	TransactionData string
+}
+
+// StopSession finishes a session. A retry, or a stop of a session of another box, changes
+// nothing. A stop for a transaction id the system never gave out is recorded as a finished
+// session marked unknownStart. It reports whether anything changed.
+func (s *Store) StopSession(ctx context.Context, st Stop, now time.Time) (bool, error) {
+	var u update
+	u.set("status", str(SessionFinished))
+	u.set("meterStop", num(int64(st.MeterStop)))
+	u.set("stoppedAt", str(st.StoppedAt))
+	u.set("finishedAt", str(FormatTime(now)))
+	for name, v := range map[string]string{"stopReason": st.Reason, "stopIdTag": st.IDTag, "transactionData": st.TransactionData} {
+		if v != "" {
+			u.set(name, str(v))
+		}
+	}
+	cond := u.cond("attribute_exists(%s) AND %s = ", "transactionId", "chargeBoxId") + u.value(str(st.ChargeBoxID)) +
+		u.cond(" AND %s <> ", "status") + u.value(str(SessionFinished))
+	res, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: s.Table(tables.Sessions), Key: txKey(st.TransactionID),
+		UpdateExpression: u.expression(), ConditionExpression: aws.String(cond),
+		ExpressionAttributeNames: u.names, ExpressionAttributeValues: u.values,
+		ReturnValues:                        types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if err == nil {
+		var sess Session
+		if err := attributevalue.UnmarshalMap(res.Attributes, &sess); err != nil {
+			return true, fmt.Errorf("decode session: %w", err)
+		}
+		return true, s.releaseConnector(ctx, sess)
+	}
+	var ccf *types.ConditionalCheckFailedException
+	if !errors.As(err, &ccf) {
+		return false, fmt.Errorf("stop session %d: %w", st.TransactionID, err)
+	}
+	if len(ccf.Item) > 0 {
+		return false, nil // finished already (a retry), or another box's transaction
+	}
+	return s.recordUnknownStop(ctx, st, now)
+}
+
+func (s *Store) recordUnknownStop(ctx context.Context, st Stop, now time.Time) (bool, error) {
+	stop := st.MeterStop
+	item, err := marshal(Session{
+		TransactionID: st.TransactionID, ChargeBoxID: st.ChargeBoxID, TenantID: st.TenantID, Status: SessionFinished,
+		CreatedAt: FormatTime(now), MeterStop: &stop, StoppedAt: st.StoppedAt, StopReason: st.Reason, StopIDTag: st.IDTag,
+		TransactionData: st.TransactionData, UnknownStart: true, FinishedAt: FormatTime(now),
+	})
+	if err != nil {
+		return false, err
+	}
+	// meterStart and connectorId are unknown: leave them out rather than store zeros.
+	delete(item, "meterStart")
+	delete(item, "connectorId")
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: s.Table(tables.Sessions), Item: item,
+		ConditionExpression: aws.String("attribute_not_exists(transactionId)"),
+	})
+	if isConditionFailed(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("record stop of unknown transaction %d: %w", st.TransactionID, err)
+	}
+	return true, nil
+}
+
+// releaseConnector clears the connector's running transaction if it is still this one.
+func (s *Store) releaseConnector(ctx context.Context, sess Session) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 s.Table(tables.Connectors),
+		Key:                       connectorKey(sess.ChargeBoxID, sess.ConnectorID),
+		UpdateExpression:          aws.String("REMOVE runningTransactionId"),
+		ConditionExpression:       aws.String("runningTransactionId = :t"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": num(int64(sess.TransactionID))},
+	})
+	if err != nil && !isConditionFailed(err) {
+		return fmt.Errorf("release connector %s/%d: %w", sess.ChargeBoxID, sess.ConnectorID, err)
+	}
+	return nil
+}
+
+func sleep(ctx context.Context, attempt int) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(time.Duration(attempt+1) * 15 * time.Millisecond):
+		return nil
+	}
+}

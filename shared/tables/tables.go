@@ -1,0 +1,125 @@
+// Package tables defines every DynamoDB table of the central system: names, keys, indexes, TTL
+// and streams. The local stack creates tables from these values and the CDK stack declares them
+// from the same values, so the two cannot drift. The attributes written into each table are
+// described in docs/storage.md.
+package tables
+
+// AttributeType is a DynamoDB key attribute type.
+type AttributeType string
+
+// Key attribute types.
+const (
+	String AttributeType = "S"
+	Number AttributeType = "N"
+)
+
+// Attribute is a key attribute.
+type Attribute struct {
+	Name string
+	Type AttributeType
+}
+
+// Index is a global secondary index; all attributes are projected.
+type Index struct {
+	Name         string
+	PartitionKey Attribute
+	SortKey      *Attribute
+}
+
+// Table is one DynamoDB table. Name is the logical name; the deployed name is Prefix + Name.
+type Table struct {
+	Name         string
+	PartitionKey Attribute
+	SortKey      *Attribute
+	Indexes      []Index
+	// TTLAttribute names the epoch-seconds attribute DynamoDB expires items by; empty for none.
+	TTLAttribute string
+	// Stream is true when the publisher consumes this table's stream (NEW_AND_OLD_IMAGES).
+	Stream bool
+}
+
+// FullName is the deployed table name under the given prefix.
+func (t Table) FullName(prefix string) string { return prefix + t.Name }
+
+func s(name string) Attribute  { return Attribute{Name: name, Type: String} }
+func n(name string) Attribute  { return Attribute{Name: name, Type: Number} }
+func ps(name string) *Attribute { a := s(name); return &a }
+func pn(name string) *Attribute { a := n(name); return &a }
+
+// ExpiresAt is the TTL attribute name used by every table that expires items.
+const ExpiresAt = "expiresAt"
+
+// The tables.
+var (
+	// ChargeBoxes is the registry: registration status, password hash, tenant, boot information,
+	// firmware and diagnostics status, configuration cache. One item per charge box.
+	ChargeBoxes = Table{Name: "charge-boxes", PartitionKey: s("chargeBoxId")}
+
+	// Connections holds the live WebSocket connection of each charge box. The item is deleted
+	// only while it still holds the closing connection's id, and expires by TTL as a backstop
+	// for a $disconnect that API Gateway never delivered.
+	Connections = Table{Name: "connections", PartitionKey: s("chargeBoxId"), TTLAttribute: ExpiresAt}
+
+	// Connectors holds the last StatusNotification of each connector (0 is the box itself) and
+	// the transaction running on it.
+	Connectors = Table{Name: "connectors", PartitionKey: s("chargeBoxId"), SortKey: pn("connectorId")}
+
+	// IDTags is the authorization list.
+	IDTags = Table{Name: "id-tags", PartitionKey: s("idTag")}
+
+	// Sessions holds charging sessions by transaction id. Its stream carries the transition of
+	// a session to finished, which the publisher turns into one session message.
+	Sessions = Table{
+		Name:         "sessions",
+		PartitionKey: n("transactionId"),
+		Indexes: []Index{
+			{Name: "byChargeBox", PartitionKey: s("chargeBoxId"), SortKey: ps("startedAt")},
+		},
+		Stream: true,
+	}
+
+	// TransactionStarts maps the identity of a StartTransaction (box, connector, idTag,
+	// timestamp) to the transaction id it was given, so a retried start gets the same id.
+	// The item named by CounterKey holds the transaction id counter.
+	TransactionStarts = Table{Name: "transaction-starts", PartitionKey: s("startKey")}
+
+	// MeterValues holds one item per MeterValues request (or StopTransaction transactionData),
+	// with every sampled value in it.
+	MeterValues = Table{
+		Name:         "meter-values",
+		PartitionKey: s("chargeBoxId"),
+		SortKey:      ps("readingKey"),
+		Indexes: []Index{
+			{Name: "byTransaction", PartitionKey: n("transactionId"), SortKey: ps("readingKey")},
+		},
+	}
+
+	// Messages is the frame log: one item per exchange (a CALL and the answer sent to it, or a
+	// frame on its own) and one per connection event. Its stream feeds the publisher; the
+	// newest item of a box tells when it was last seen.
+	Messages = Table{
+		Name:         "messages",
+		PartitionKey: s("chargeBoxId"),
+		SortKey:      ps("seq"),
+		TTLAttribute: ExpiresAt,
+		Stream:       true,
+	}
+
+	// Commands holds remote commands (pending calls to charge boxes) and their outcome.
+	Commands = Table{
+		Name:         "commands",
+		PartitionKey: s("commandId"),
+		TTLAttribute: ExpiresAt,
+		Indexes: []Index{
+			{Name: "byChargeBox", PartitionKey: s("chargeBoxId"), SortKey: ps("createdAt")},
+		},
+	}
+)
+
+// CounterKey is the TransactionStarts item that holds the last transaction id given out.
+const CounterKey = "#counter"
+
+// All lists every table, in a fixed order.
+func All() []Table {
+	return []Table{ChargeBoxes, Connections, Connectors, IDTags, Sessions, TransactionStarts, MeterValues, Messages, Commands}
+}

@@ -118,9 +118,11 @@ func (s *Store) startTransact(ctx context.Context, key string, sess Session, old
 	}
 	var cu update
 	cu.set("runningTransactionId", num(int64(sess.TransactionID)))
-	cond := cu.cond("attribute_not_exists(%s)", "runningTransactionId")
+	var cond string
 	if oldTx != 0 {
 		cond = cu.cond("%s = ", "runningTransactionId") + cu.value(num(int64(oldTx)))
+	} else {
+		cond = cu.cond("attribute_not_exists(%s)", "runningTransactionId")
 	}
 	items := []types.TransactWriteItem{
 		{Put: &types.Put{TableName: s.Table(tables.TransactionStarts), Item: startItem, ConditionExpression: aws.String("attribute_not_exists(startKey)")}},

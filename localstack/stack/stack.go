@@ -1,0 +1,130 @@
+// Package stack assembles the local stack: DynamoDB tables, the API Gateway stand-ins serving the
+// real handlers, and the stream reader feeding the publisher. `make local` runs it through
+// localstack/main.go; end-to-end tests start it in-process.
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/serverless-ocpp/csms/localstack/apigw"
+	"github.com/serverless-ocpp/csms/shared/config"
+	"github.com/serverless-ocpp/csms/shared/gateway"
+	"github.com/serverless-ocpp/csms/shared/store"
+)
+
+// Options are the local stack's addresses; the rest comes from config.Config.
+type Options struct {
+	// WSAddr serves ws://WSAddr/ocpp/{chargeBoxId} and the Management API; "127.0.0.1:0" picks a port.
+	WSAddr string
+	// HTTPAddr serves the operator HTTP API.
+	HTTPAddr string
+	Gateway  apigw.Options
+}
+
+// Stack is a running local stack.
+type Stack struct {
+	Config config.Config
+	Store  *store.Store
+	// WSURL is the charge-box URL prefix, e.g. ws://127.0.0.1:8080/ocpp/.
+	WSURL string
+	// ManagementURL is the Management API endpoint the handlers post to.
+	ManagementURL string
+	// HTTPURL is the operator API's base URL.
+	HTTPURL string
+
+	ws      *apigw.Server
+	servers []*http.Server
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	log     *slog.Logger
+}
+
+// Start creates the tables (if missing) on cfg.DynamoDBEndpoint and serves the APIs.
+func Start(ctx context.Context, cfg config.Config, opts Options, log *slog.Logger) (*Stack, error) {
+	if cfg.DynamoDBEndpoint == "" {
+		return nil, errors.New("local stack: DynamoDB endpoint required")
+	}
+	wsLn, err := listen(opts.WSAddr, "WS_ADDR")
+	if err != nil {
+		return nil, err
+	}
+	httpLn, err := listen(opts.HTTPAddr, "HTTP_ADDR")
+	if err != nil {
+		wsLn.Close()
+		return nil, err
+	}
+	s := &Stack{log: log}
+	s.WSURL = "ws://" + wsLn.Addr().String() + "/ocpp/"
+	s.ManagementURL = "http://" + wsLn.Addr().String()
+	s.HTTPURL = "http://" + httpLn.Addr().String()
+	if cfg.ManagementEndpoint == "" {
+		cfg.ManagementEndpoint = s.ManagementURL
+	}
+	s.Config = cfg
+
+	h, st, err := gateway.FromConfig(ctx, cfg, log)
+	if err != nil {
+		wsLn.Close()
+		httpLn.Close()
+		return nil, err
+	}
+	s.Store = st
+	if err := store.CreateTables(ctx, st.DB(), cfg.TablePrefix); err != nil {
+		wsLn.Close()
+		httpLn.Close()
+		return nil, err
+	}
+	gwOpts := opts.Gateway
+	if gwOpts.Logger == nil {
+		gwOpts.Logger = log
+	}
+	s.ws = apigw.New(apigw.Handlers{Authorizer: h.Authorize, Connect: h.Connect, Default: h.Message, Disconnect: h.Disconnect}, gwOpts)
+
+	runCtx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.serve(wsLn, s.ws)
+	s.serve(httpLn, http.NotFoundHandler())
+	_ = runCtx
+	return s, nil
+}
+
+func listen(addr, name string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: cannot listen (is the port taken? set %s to another address): %w", name, addr, name, err)
+	}
+	return ln, nil
+}
+
+func (s *Stack) serve(ln net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	s.servers = append(s.servers, srv)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("server stopped", "addr", ln.Addr().String(), "error", err)
+		}
+	}()
+}
+
+// Close closes every connection (each gets its $disconnect), stops the servers and background
+// work, and waits for them.
+func (s *Stack) Close() error {
+	err := s.ws.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, srv := range s.servers {
+		_ = srv.Shutdown(ctx)
+	}
+	s.cancel()
+	s.wg.Wait()
+	return err
+}

@@ -1,0 +1,190 @@
+package csms
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/serverless-ocpp/csms/shared/ocpp"
+	"github.com/serverless-ocpp/csms/shared/store"
+)
+
+func (s *Service) bootNotification(ctx context.Context, c *call, req *ocpp.BootNotificationRequest) (*ocpp.BootNotificationResponse, error) {
+	status, err := s.store.RecordBoot(ctx, c.ChargeBoxID, store.Boot{
+		ChargePointVendor: req.ChargePointVendor, ChargePointModel: req.ChargePointModel,
+		ChargePointSerialNumber: req.ChargePointSerialNumber, ChargeBoxSerialNumber: req.ChargeBoxSerialNumber,
+		FirmwareVersion: req.FirmwareVersion, Iccid: req.Iccid, Imsi: req.Imsi,
+		MeterType: req.MeterType, MeterSerialNumber: req.MeterSerialNumber,
+		BootedAt: store.FormatTime(c.ReceivedAt),
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		// The registry entry was deleted while the box stayed connected.
+		status = store.RegistrationRejected
+	} else if err != nil {
+		return nil, err
+	}
+	return &ocpp.BootNotificationResponse{
+		Status:      ocpp.RegistrationStatus(status),
+		CurrentTime: ocpp.DateTime{Time: s.now().UTC()},
+		Interval:    int(s.opts.HeartbeatInterval / time.Second),
+	}, nil
+}
+
+// heartbeat writes nothing of its own: the frame-log row is the last-seen record.
+func (s *Service) heartbeat(_ context.Context, _ *call, _ *ocpp.HeartbeatRequest) (*ocpp.HeartbeatResponse, error) {
+	return &ocpp.HeartbeatResponse{CurrentTime: ocpp.DateTime{Time: s.now().UTC()}}, nil
+}
+
+func (s *Service) authorize(ctx context.Context, _ *call, req *ocpp.AuthorizeRequest) (*ocpp.AuthorizeResponse, error) {
+	info, err := s.idTagInfo(ctx, req.IDTag)
+	if err != nil {
+		return nil, err
+	}
+	return &ocpp.AuthorizeResponse{IDTagInfo: info}, nil
+}
+
+// idTagInfo looks an id tag up on the authorization list.
+func (s *Service) idTagInfo(ctx context.Context, idTag string) (ocpp.IDTagInfo, error) {
+	t, err := s.store.GetIDTag(ctx, idTag)
+	if errors.Is(err, store.ErrNotFound) {
+		if s.opts.AcceptUnknownTags {
+			return ocpp.IDTagInfo{Status: ocpp.AuthorizationStatusAccepted}, nil
+		}
+		return ocpp.IDTagInfo{Status: ocpp.AuthorizationStatusInvalid}, nil
+	}
+	if err != nil {
+		return ocpp.IDTagInfo{}, fmt.Errorf("authorize %s: %w", idTag, err)
+	}
+	info := ocpp.IDTagInfo{Status: ocpp.AuthorizationStatus(t.Status), ParentIDTag: t.ParentIDTag}
+	if ocpp.Validate(&info) != nil {
+		// A status the list should never hold: refuse rather than answer out of spec.
+		info.Status = ocpp.AuthorizationStatusInvalid
+	}
+	if t.ExpiryDate != "" {
+		exp, err := time.Parse(time.RFC3339Nano, t.ExpiryDate)
+		if err == nil {
+			info.ExpiryDate = &ocpp.DateTime{Time: exp.UTC()}
+			if info.Status == ocpp.AuthorizationStatusAccepted && !exp.After(s.now()) {
+				info.Status = ocpp.AuthorizationStatusExpired
+			}
+		}
+	}
+	return info, nil
+}
+
+func (s *Service) startTransaction(ctx context.Context, c *call, req *ocpp.StartTransactionRequest) (*ocpp.StartTransactionResponse, error) {
+	info, err := s.idTagInfo(ctx, req.IDTag)
+	if err != nil {
+		return nil, err
+	}
+	// The session is stored whatever the tag's status: the box has started it and will
+	// stop it (or not) by its own configuration, and the energy must be accounted.
+	id, err := s.store.StartSession(ctx, store.Session{
+		ChargeBoxID: c.ChargeBoxID, TenantID: c.TenantID, ConnectorID: req.ConnectorID, IDTag: req.IDTag,
+		MeterStart: req.MeterStart, StartedAt: store.FormatTime(req.Timestamp.Time), ReservationID: req.ReservationID,
+	}, s.now())
+	if err != nil {
+		return nil, err
+	}
+	return &ocpp.StartTransactionResponse{TransactionID: id, IDTagInfo: info}, nil
+}
+
+func (s *Service) stopTransaction(ctx context.Context, c *call, req *ocpp.StopTransactionRequest) (*ocpp.StopTransactionResponse, error) {
+	var data string
+	if len(req.TransactionData) > 0 {
+		b, err := json.Marshal(req.TransactionData)
+		if err != nil {
+			return nil, fmt.Errorf("encode transactionData: %w", err)
+		}
+		data = string(b)
+	}
+	changed, err := s.store.StopSession(ctx, store.Stop{
+		ChargeBoxID: c.ChargeBoxID, TenantID: c.TenantID, TransactionID: req.TransactionID, MeterStop: req.MeterStop,
+		StoppedAt: store.FormatTime(req.Timestamp.Time), Reason: string(req.Reason), IDTag: req.IDTag, TransactionData: data,
+	}, s.now())
+	if err != nil {
+		return nil, err
+	}
+	if !changed {
+		s.log.Info("stop changed nothing (retry or foreign transaction)", "chargeBoxId", c.ChargeBoxID, "transactionId", req.TransactionID)
+	}
+	resp := &ocpp.StopTransactionResponse{}
+	if req.IDTag != "" {
+		info, err := s.idTagInfo(ctx, req.IDTag)
+		if err != nil {
+			return nil, err
+		}
+		resp.IDTagInfo = &info
+	}
+	return resp, nil
+}
+
+func (s *Service) statusNotification(ctx context.Context, c *call, req *ocpp.StatusNotificationRequest) (*ocpp.StatusNotificationResponse, error) {
+	at := c.ReceivedAt
+	if req.Timestamp != nil {
+		at = req.Timestamp.Time
+	}
+	stored, err := s.store.SetConnectorStatus(ctx, store.Connector{
+		ChargeBoxID: c.ChargeBoxID, ConnectorID: req.ConnectorID, Status: string(req.Status), ErrorCode: string(req.ErrorCode),
+		Info: req.Info, VendorID: req.VendorID, VendorErrorCode: req.VendorErrorCode,
+		StatusAt: store.FormatTime(at), ReceivedAt: store.FormatTime(c.ReceivedAt),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !stored {
+		s.log.Info("older status notification ignored", "chargeBoxId", c.ChargeBoxID, "connectorId", req.ConnectorID)
+	}
+	return &ocpp.StatusNotificationResponse{}, nil
+}
+
+func (s *Service) meterValues(ctx context.Context, c *call, req *ocpp.MeterValuesRequest) (*ocpp.MeterValuesResponse, error) {
+	tx := 0
+	if req.TransactionID != nil {
+		tx = *req.TransactionID
+	}
+	readings := make([]store.Reading, 0, len(req.MeterValue))
+	for i, mv := range req.MeterValue {
+		r := store.Reading{
+			ChargeBoxID: c.ChargeBoxID, ConnectorID: req.ConnectorID, TransactionID: tx,
+			ReadingKey: store.ReadingKey(mv.Timestamp.Time, req.ConnectorID, c.UniqueID, i),
+			Timestamp:  store.FormatTime(mv.Timestamp.Time), Source: string(ocpp.MeterValues), UniqueID: c.UniqueID,
+		}
+		for _, sv := range mv.SampledValue {
+			r.SampledValues = append(r.SampledValues, store.SampledValue{
+				Value: sv.Value, Context: string(sv.Context), Format: string(sv.Format), Measurand: string(sv.Measurand),
+				Phase: string(sv.Phase), Location: string(sv.Location), Unit: string(sv.Unit),
+			})
+		}
+		readings = append(readings, r)
+	}
+	if err := s.store.PutReadings(ctx, readings); err != nil {
+		return nil, err
+	}
+	return &ocpp.MeterValuesResponse{}, nil
+}
+
+// dataTransfer answers vendor messages; the frame log keeps what was sent.
+func (s *Service) dataTransfer(_ context.Context, c *call, req *ocpp.DataTransferRequest) (*ocpp.DataTransferResponse, error) {
+	if !s.vendorKnown(req.VendorID) {
+		return &ocpp.DataTransferResponse{Status: ocpp.DataTransferStatusUnknownVendorId}, nil
+	}
+	s.log.Info("data transfer", "chargeBoxId", c.ChargeBoxID, "vendorId", req.VendorID, "messageId", req.MessageID)
+	return &ocpp.DataTransferResponse{Status: ocpp.DataTransferStatusAccepted}, nil
+}
+
+func (s *Service) diagnosticsStatusNotification(ctx context.Context, c *call, req *ocpp.DiagnosticsStatusNotificationRequest) (*ocpp.DiagnosticsStatusNotificationResponse, error) {
+	if err := s.store.SetDiagnosticsStatus(ctx, c.ChargeBoxID, string(req.Status), c.ReceivedAt); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	return &ocpp.DiagnosticsStatusNotificationResponse{}, nil
+}
+
+func (s *Service) firmwareStatusNotification(ctx context.Context, c *call, req *ocpp.FirmwareStatusNotificationRequest) (*ocpp.FirmwareStatusNotificationResponse, error) {
+	if err := s.store.SetFirmwareStatus(ctx, c.ChargeBoxID, string(req.Status), c.ReceivedAt); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	return &ocpp.FirmwareStatusNotificationResponse{}, nil
+}

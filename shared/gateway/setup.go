@@ -1,0 +1,28 @@
+package gateway
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/serverless-ocpp/csms/shared/config"
+	"github.com/serverless-ocpp/csms/shared/csms"
+	"github.com/serverless-ocpp/csms/shared/store"
+)
+
+// FromConfig builds the handlers and the store they share from the settings; Lambda functions
+// and the local stack wire the same way.
+func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (*Handlers, *store.Store, error) {
+	awsCfg, err := cfg.AWS(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	st := store.New(store.NewClient(awsCfg, cfg.DynamoDBEndpoint), cfg.TablePrefix)
+	svc := csms.New(st, csms.Options{
+		HeartbeatInterval: cfg.HeartbeatInterval, AcceptUnknownTags: cfg.AcceptUnknownTags,
+		KnownVendorIDs: cfg.KnownVendorIDs, MessageRetention: cfg.MessageRetention,
+	}, log)
+	return New(st, svc, Options{
+		AutoRegister: cfg.AutoRegister, DefaultTenantID: cfg.DefaultTenantID,
+		ConnectionTTL: cfg.ConnectionTTL, MessageRetention: cfg.MessageRetention,
+	}, log), st, nil
+}

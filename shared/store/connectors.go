@@ -95,7 +95,7 @@ type IDTag struct {
 	ExpiryDate  string `dynamodbav:"expiryDate,omitempty"`
 	ParentIDTag string `dynamodbav:"parentIdTag,omitempty"`
 	// MaxActiveTransactions > 0 limits concurrent transactions; more are refused as ConcurrentTx.
-	MaxActiveTransactions int `dynamodbav:"maxActiveTransactions,omitempty"`
+	MaxActiveTransactions int    `dynamodbav:"maxActiveTransactions,omitempty"`
 	UpdatedAt             string `dynamodbav:"updatedAt,omitempty"`
 }
 

@@ -41,8 +41,8 @@ type Table struct {
 // FullName is the deployed table name under the given prefix.
 func (t Table) FullName(prefix string) string { return prefix + t.Name }
 
-func s(name string) Attribute  { return Attribute{Name: name, Type: String} }
-func n(name string) Attribute  { return Attribute{Name: name, Type: Number} }
+func s(name string) Attribute   { return Attribute{Name: name, Type: String} }
+func n(name string) Attribute   { return Attribute{Name: name, Type: Number} }
 func ps(name string) *Attribute { a := s(name); return &a }
 func pn(name string) *Attribute { a := n(name); return &a }
 

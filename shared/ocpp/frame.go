@@ -1,0 +1,307 @@
+package ocpp
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"reflect"
+	"unicode/utf8"
+)
+
+// MessageType is the first element of an OCPP-J frame.
+type MessageType int
+
+// The three OCPP-J message types.
+const (
+	TypeCall       MessageType = 2
+	TypeCallResult MessageType = 3
+	TypeCallError  MessageType = 4
+)
+
+// MaxUniqueIDLength is the longest uniqueId OCPP-J allows, in characters.
+const MaxUniqueIDLength = 36
+
+// Frame is one OCPP-J message. A CALL has UniqueID, Action and Payload; a CALLRESULT has
+// UniqueID and Payload; a CALLERROR has UniqueID, ErrorCode, ErrorDescription and ErrorDetails.
+// Payload and ErrorDetails returned by ParseFrame share memory with the parsed bytes.
+type Frame struct {
+	Type             MessageType
+	UniqueID         string
+	Action           string
+	Payload          json.RawMessage
+	ErrorCode        ErrorCode
+	ErrorDescription string
+	ErrorDetails     json.RawMessage
+}
+
+// span is one element of the frame array.
+type span struct{ start, end int }
+
+// maxElements is one more than the longest frame, enough to tell "too many".
+const maxElements = 6
+
+// ParseFrame reads one OCPP-J frame. On failure it returns an *Error and, in the Frame, the
+// Type and UniqueID as far as they could be read, so that a CALLERROR can echo the uniqueId.
+// Only the frame is checked here; the payload is checked by DecodeRequest / DecodeResponse.
+func ParseFrame(data []byte) (Frame, error) {
+	var f Frame
+	if !json.Valid(data) {
+		return f, Errorf(FormationViolation, "", "frame is not valid JSON")
+	}
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '[' {
+		return f, Errorf(FormationViolation, "", "frame is not a JSON array")
+	}
+	var el [maxElements]span
+	n := 0
+	i = skipSpace(data, i+1)
+	for i < len(data) && data[i] != ']' {
+		e := skipValue(data, i)
+		if e <= i { // cannot happen on valid JSON; guarantees progress
+			return f, Errorf(FormationViolation, "", "frame is not valid JSON")
+		}
+		if n < maxElements {
+			el[n] = span{i, e}
+		}
+		n++
+		i = skipSpace(data, e)
+		if i < len(data) && data[i] == ',' {
+			i = skipSpace(data, i+1)
+		}
+	}
+	if n == 0 {
+		return f, Errorf(FormationViolation, "", "frame is an empty array")
+	}
+	elem := func(k int) []byte { return data[el[k].start:el[k].end] }
+
+	switch string(elem(0)) {
+	case "2":
+		f.Type = TypeCall
+	case "3":
+		f.Type = TypeCallResult
+	case "4":
+		f.Type = TypeCallError
+	default:
+		// Echo the uniqueId when it is readable, so the sender can match the CALLERROR.
+		if n >= 2 {
+			if id, ok := frameString(elem(1)); ok && id != "" && utf8.RuneCountInString(id) <= MaxUniqueIDLength {
+				f.UniqueID = id
+			}
+		}
+		return f, Errorf(FormationViolation, "", "message type must be 2, 3 or 4, got %.20s", elem(0))
+	}
+	if n < 2 {
+		return f, Errorf(FormationViolation, "", "uniqueId is missing")
+	}
+	id, ok := frameString(elem(1))
+	if !ok {
+		return f, Errorf(FormationViolation, "", "uniqueId must be a string")
+	}
+	if id == "" || utf8.RuneCountInString(id) > MaxUniqueIDLength {
+		return f, Errorf(FormationViolation, "", "uniqueId must be 1 to %d characters", MaxUniqueIDLength)
+	}
+	f.UniqueID = id
+
+	switch f.Type {
+	case TypeCall:
+		if n < 3 {
+			return f, Errorf(FormationViolation, "", "CALL has %d elements, want 4", n)
+		}
+		action, ok := frameString(elem(2))
+		if !ok {
+			return f, Errorf(FormationViolation, "", "action must be a string")
+		}
+		f.Action = action
+		if n == 3 {
+			return f, Errorf(ProtocolError, "", "payload is incomplete")
+		}
+		if n > 4 {
+			return f, Errorf(FormationViolation, "", "CALL has %d elements, want 4", n)
+		}
+		p := elem(3)
+		if p[0] == 'n' {
+			return f, Errorf(ProtocolError, "", "payload is incomplete")
+		}
+		if p[0] != '{' {
+			return f, Errorf(FormationViolation, "", "payload must be a JSON object")
+		}
+		f.Payload = p
+	case TypeCallResult:
+		if n != 3 {
+			return f, Errorf(FormationViolation, "", "CALLRESULT has %d elements, want 3", n)
+		}
+		p := elem(2)
+		if p[0] != '{' {
+			return f, Errorf(FormationViolation, "", "payload must be a JSON object")
+		}
+		f.Payload = p
+	case TypeCallError:
+		if n != 5 {
+			return f, Errorf(FormationViolation, "", "CALLERROR has %d elements, want 5", n)
+		}
+		code, ok := frameString(elem(2))
+		if !ok {
+			return f, Errorf(FormationViolation, "", "errorCode must be a string")
+		}
+		desc, ok := frameString(elem(3))
+		if !ok {
+			return f, Errorf(FormationViolation, "", "errorDescription must be a string")
+		}
+		details := elem(4)
+		if details[0] != '{' {
+			return f, Errorf(FormationViolation, "", "errorDetails must be a JSON object")
+		}
+		// Any errorCode is kept: a charge box using a code outside the ten still reports an error.
+		f.ErrorCode, f.ErrorDescription, f.ErrorDetails = ErrorCode(code), desc, details
+	}
+	return f, nil
+}
+
+// frameString returns the content of a JSON string element.
+func frameString(b []byte) (string, bool) {
+	if len(b) < 2 || b[0] != '"' {
+		return "", false
+	}
+	s, e, esc := stringSpan(b, 0)
+	return unquote(b[s:e], esc), true
+}
+
+// CallFrame builds a CALL. payload must be the request type of action (value or pointer) and
+// valid by Validate; the error is an *Error.
+func CallFrame(uniqueID string, action Action, payload any) ([]byte, error) {
+	s, ok := Lookup(string(action))
+	if !ok {
+		return nil, Errorf(NotImplemented, "", "unknown action %q", action)
+	}
+	if err := checkUniqueID(uniqueID); err != nil {
+		return nil, err
+	}
+	want := reflect.TypeOf(s.NewRequest()).Elem()
+	got := reflect.TypeOf(payload)
+	if got != nil && got.Kind() == reflect.Pointer {
+		got = got.Elem()
+	}
+	if got != want {
+		return nil, Errorf(InternalError, "", "payload %T is not a %s", payload, want.Name())
+	}
+	p, err := marshalValid(payload)
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 0, len(p)+len(uniqueID)+len(action)+16)
+	b = append(b, "[2,"...)
+	b = appendJSONString(b, uniqueID)
+	b = append(b, ',')
+	b = appendJSONString(b, string(action))
+	b = append(b, ',')
+	b = append(b, p...)
+	return append(b, ']'), nil
+}
+
+// ResultFrame builds a CALLRESULT; payload must be valid by Validate. The error is an *Error.
+func ResultFrame(uniqueID string, payload any) ([]byte, error) {
+	if err := checkUniqueID(uniqueID); err != nil {
+		return nil, err
+	}
+	p, err := marshalValid(payload)
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 0, len(p)+len(uniqueID)+8)
+	b = append(b, "[3,"...)
+	b = appendJSONString(b, uniqueID)
+	b = append(b, ',')
+	b = append(b, p...)
+	return append(b, ']'), nil
+}
+
+// ErrorFrame builds a CALLERROR; it never fails. An empty uniqueID (the CALL's could not be
+// read) becomes "-1", an empty code GenericError, and details that are nil, do not marshal,
+// or are not a JSON object become {}.
+func ErrorFrame(uniqueID string, code ErrorCode, description string, details any) []byte {
+	if uniqueID == "" {
+		uniqueID = "-1"
+	}
+	if code == "" {
+		code = GenericError
+	}
+	d := []byte("{}")
+	if details != nil {
+		if m, err := json.Marshal(details); err == nil && len(m) > 0 && m[0] == '{' {
+			d = m
+		}
+	}
+	b := make([]byte, 0, len(uniqueID)+len(code)+len(description)+len(d)+16)
+	b = append(b, "[4,"...)
+	b = appendJSONString(b, uniqueID)
+	b = append(b, ',')
+	b = appendJSONString(b, string(code))
+	b = append(b, ',')
+	b = appendJSONString(b, description)
+	b = append(b, ',')
+	b = append(b, d...)
+	return append(b, ']')
+}
+
+func checkUniqueID(id string) *Error {
+	if id == "" || utf8.RuneCountInString(id) > MaxUniqueIDLength {
+		return Errorf(FormationViolation, "", "uniqueId must be 1 to %d characters", MaxUniqueIDLength)
+	}
+	return nil
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, as encoding/json
+// does, so the output is always valid JSON.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c < 0x20:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, `\ufffd`...)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
+}
+
+// NewUniqueID returns a random UUID version 4 (36 characters), usable as a CALL uniqueId.
+func NewUniqueID() string {
+	var u [16]byte
+	_, _ = rand.Read(u[:]) // crypto/rand.Read never fails; it crashes the program if it would
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	var s [36]byte
+	hex.Encode(s[0:8], u[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], u[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], u[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], u[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:], u[10:])
+	return string(s[:])
+}

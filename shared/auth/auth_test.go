@@ -1,0 +1,64 @@
+package auth
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+)
+
+func basic(user, pass string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
+}
+
+func TestCheckBasic(t *testing.T) {
+	const pw = "0123456789abcdef-secret"
+	hash, err := HashPassword(pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(hash, pw) || !strings.HasPrefix(hash, "$2a$10$") {
+		t.Fatalf("hash %q is not a bcrypt cost-10 hash", hash)
+	}
+	cases := []struct {
+		name, header string
+		want         bool
+	}{
+		{"right", basic("CP1", pw), true},
+		{"scheme in any case", "basic " + base64.StdEncoding.EncodeToString([]byte("CP1:"+pw)), true},
+		{"wrong password", basic("CP1", pw+"x"), false},
+		{"wrong user", basic("CP2", pw), false},
+		{"empty", "", false},
+		{"bearer", "Bearer " + pw, false},
+		{"not base64", "Basic !!!", false},
+		{"no colon", "Basic " + base64.StdEncoding.EncodeToString([]byte("CP1"+pw)), false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := CheckBasic(c.header, "CP1", hash); got != c.want {
+				t.Fatalf("CheckBasic = %v, want %v", got, c.want)
+			}
+		})
+	}
+	if CheckBasic(basic("CP1", pw), "CP1", "") {
+		t.Fatal("accepted against an empty hash")
+	}
+}
+
+func TestHashPasswordLength(t *testing.T) {
+	for _, pw := range []string{"short", strings.Repeat("x", 73)} {
+		if _, err := HashPassword(pw); err == nil {
+			t.Fatalf("password of %d characters accepted", len(pw))
+		}
+	}
+}
+
+func TestValidID(t *testing.T) {
+	for id, ok := range map[string]bool{
+		"CP001": true, "ACME-22.kW_7*": true, strings.Repeat("a", 48): true,
+		"": false, strings.Repeat("a", 49): false, "a:b": false, "a/b": false, "a b": false, "é": false, "a\x00": false,
+	} {
+		if got := ValidID(id) == nil; got != ok {
+			t.Errorf("ValidID(%q) ok=%v, want %v", id, got, ok)
+		}
+	}
+}

@@ -1,0 +1,124 @@
+package gateway
+
+import (
+	"context"
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/serverless-ocpp/csms/shared/auth"
+	"github.com/serverless-ocpp/csms/shared/store"
+	"github.com/serverless-ocpp/csms/shared/store/storetest"
+)
+
+func TestOffers(t *testing.T) {
+	cases := []struct {
+		name string
+		h    map[string]string
+		mv   map[string][]string
+		want bool
+	}{
+		{"alone", map[string]string{"Sec-WebSocket-Protocol": "ocpp1.6"}, nil, true},
+		{"list with spaces", map[string]string{"sec-websocket-protocol": "ocpp2.0.1 ,  ocpp1.6"}, nil, true},
+		{"several header lines", nil, map[string][]string{"Sec-WebSocket-Protocol": {"ocpp2.0.1", "ocpp1.6"}}, true},
+		{"other only", map[string]string{"Sec-WebSocket-Protocol": "ocpp2.0.1"}, nil, false},
+		{"prefix is not a match", map[string]string{"Sec-WebSocket-Protocol": "ocpp1.6j"}, nil, false},
+		{"none", nil, nil, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := offers(c.h, c.mv, Subprotocol); got != c.want {
+				t.Fatalf("offers = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+func newHandlers(t *testing.T, autoRegister bool) (*Handlers, *store.Store) {
+	t.Helper()
+	st := storetest.New(t)
+	return New(st, nil, Options{AutoRegister: autoRegister, DefaultTenantID: "dflt", ConnectionTTL: time.Hour, MessageRetention: time.Hour},
+		slog.New(slog.NewTextHandler(io.Discard, nil))), st
+}
+
+func authzRequest(id, authorization string) events.APIGatewayCustomAuthorizerRequestTypeRequest {
+	return events.APIGatewayCustomAuthorizerRequestTypeRequest{
+		MethodArn:             "arn:aws:execute-api:eu-central-1:123456789012:abc/prod/$connect",
+		QueryStringParameters: map[string]string{"chargeBoxId": id},
+		Headers:               map[string]string{"authorization": authorization},
+	}
+}
+
+func TestAuthorize(t *testing.T) {
+	ctx := context.Background()
+	h, st := newHandlers(t, false)
+	const pw = "sixteen-chars-password"
+	hash, err := auth.HashPassword(pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateChargeBox(ctx, store.ChargeBox{ChargeBoxID: "SEC", RegistrationStatus: "Pending", TenantID: "t9", PasswordHash: hash}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	good := "Basic " + base64.StdEncoding.EncodeToString([]byte("SEC:"+pw))
+
+	resp, err := h.Authorize(ctx, authzRequest("SEC", good))
+	if err != nil || resp.PolicyDocument.Statement[0].Effect != "Allow" {
+		t.Fatalf("right credentials: %+v, %v", resp, err)
+	}
+	if resp.Context["chargeBoxId"] != "SEC" || resp.Context["tenantId"] != "t9" || resp.Context["registrationStatus"] != "Pending" {
+		t.Fatalf("context %+v", resp.Context)
+	}
+	if _, err := h.Authorize(ctx, authzRequest("SEC", "")); err == nil || err.Error() != "Unauthorized" {
+		t.Fatalf("missing credentials: %v, want Unauthorized (401)", err)
+	}
+	for _, id := range []string{"UNKNOWN", "bad:id", ""} {
+		resp, err := h.Authorize(ctx, authzRequest(id, ""))
+		if err != nil || resp.PolicyDocument.Statement[0].Effect != "Deny" {
+			t.Fatalf("%q: %+v, %v; want Deny (403)", id, resp, err)
+		}
+	}
+
+	auto, st2 := newHandlers(t, true)
+	resp, err = auto.Authorize(ctx, authzRequest("NEW1", ""))
+	if err != nil || resp.PolicyDocument.Statement[0].Effect != "Allow" || resp.Context["tenantId"] != "dflt" {
+		t.Fatalf("auto-registration: %+v, %v", resp, err)
+	}
+	if b, err := st2.GetChargeBox(ctx, "NEW1"); err != nil || !b.AutoRegistered || b.RegistrationStatus != store.RegistrationAccepted {
+		t.Fatalf("auto-registered box %+v, %v", b, err)
+	}
+}
+
+func TestConnectRequiresSubprotocolAndAuthorizerContext(t *testing.T) {
+	h, st := newHandlers(t, false)
+	ctx := context.Background()
+	req := events.APIGatewayWebsocketProxyRequest{
+		Headers: map[string]string{"Sec-WebSocket-Protocol": "ocpp1.6"},
+		RequestContext: events.APIGatewayWebsocketProxyRequestContext{
+			ConnectionID: "c1", RequestTimeEpoch: time.Now().UnixMilli(),
+			Authorizer: map[string]any{"chargeBoxId": "CP1", "tenantId": "t1", "registrationStatus": "Accepted"},
+		},
+	}
+	resp, err := h.Connect(ctx, req)
+	if err != nil || resp.StatusCode != http.StatusOK || resp.Headers["Sec-WebSocket-Protocol"] != "ocpp1.6" {
+		t.Fatalf("connect: %+v, %v", resp, err)
+	}
+	if c, err := st.GetConnection(ctx, "CP1"); err != nil || c.ConnectionID != "c1" || c.TenantID != "t1" {
+		t.Fatalf("connection row %+v, %v", c, err)
+	}
+	noProto := req
+	noProto.Headers = map[string]string{}
+	if resp, _ := h.Connect(ctx, noProto); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("no subprotocol: %d", resp.StatusCode)
+	}
+	noAuth := req
+	noAuth.RequestContext.Authorizer = nil
+	if resp, _ := h.Connect(ctx, noAuth); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("no authorizer context: %d", resp.StatusCode)
+	}
+}

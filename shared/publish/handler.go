@@ -1,0 +1,267 @@
+// Package publish turns the DynamoDB stream records of the frame log and of the sessions table
+// into broker messages: every OCPP frame in both directions, every connect and disconnect, and
+// one message per finished charging session. It is the publisher Lambda's handler; the local
+// stack invokes the same handler from its stream reader. docs/messages.md describes the
+// messages and the delivery guarantees this package gives.
+package publish
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/serverless-ocpp/csms/shared/bus"
+	"github.com/serverless-ocpp/csms/shared/store"
+)
+
+// Publisher publishes messages in order and confirms each (bus.AMQP, bus.Printer). Its error
+// tells per message what failed (bus.MessageError).
+type Publisher interface {
+	Publish(ctx context.Context, msgs ...bus.Message) error
+}
+
+// Readings lists the meter readings of a transaction (store.Store does, from the
+// byTransaction index).
+type Readings interface {
+	ListReadings(ctx context.Context, transactionID int) ([]store.Reading, error)
+}
+
+// Handler is the publisher Lambda's handler: an alias, so it is the very type Lambda and
+// localstack/streams take.
+type Handler = func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error)
+
+// deadlineMargin is kept free at the end of an invocation so that the handler can still return
+// its batch item failures before Lambda's timeout would fail the whole batch.
+const deadlineMargin = time.Second
+
+// NewHandler returns the stream handler. It publishes the messages of a batch in stream order
+// per charge box and reports partial batch failures (the event source mapping needs
+// ReportBatchItemFailures): when a record of a box fails, the box's later records in the batch
+// fail with it, so a retry re-publishes them in order; other boxes go on. The handler never
+// returns an error: everything it could not publish is in the response.
+func NewHandler(pub Publisher, readings Readings, log *slog.Logger) Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	h := &handler{pub: pub, readings: readings, log: log}
+	return h.handle
+}
+
+type handler struct {
+	pub      Publisher
+	readings Readings
+	log      *slog.Logger
+}
+
+// job is one stream record on its way to the broker.
+type job struct {
+	index int // in the batch
+	rec   events.DynamoDBEventRecord
+	msgs  []bus.Message
+	built bool
+	sent  int // messages confirmed so far
+}
+
+// box is the queue of one charge box's records, published strictly one message at a time.
+type box struct {
+	id     string
+	jobs   []*job
+	failed error
+}
+
+func (b *box) head() *job {
+	if b.failed != nil || len(b.jobs) == 0 {
+		return nil
+	}
+	return b.jobs[0]
+}
+
+func (h *handler) handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, dl.Add(-deadlineMargin))
+		defer cancel()
+	}
+
+	var boxes []*box
+	byID := map[string]*box{}
+	for i, rec := range ev.Records {
+		id, ok := h.boxOf(rec)
+		if !ok {
+			continue
+		}
+		b := byID[id]
+		if b == nil {
+			b = &box{id: id}
+			byID[id] = b
+			boxes = append(boxes, b)
+		}
+		b.jobs = append(b.jobs, &job{index: i, rec: rec})
+	}
+
+	// Each round publishes the next message of every box that has one; a box's next message
+	// goes out only after the previous one was confirmed, so nothing of a box can overtake a
+	// message that failed, while boxes share the round trips.
+	published := 0
+	for {
+		var round []bus.Message
+		var owners []*box
+		for _, b := range boxes {
+			if m, ok := h.next(ctx, b); ok {
+				round = append(round, m)
+				owners = append(owners, b)
+			}
+		}
+		if len(round) == 0 {
+			break
+		}
+		err := h.pub.Publish(ctx, round...)
+		for k, b := range owners {
+			if merr := bus.MessageError(err, k); merr != nil {
+				h.fail(b, merr)
+				continue
+			}
+			published++
+			j := b.jobs[0]
+			if j.sent++; j.sent == len(j.msgs) {
+				b.jobs = b.jobs[1:]
+			}
+		}
+	}
+
+	var resp events.DynamoDBEventResponse
+	failedRecords := make([]bool, len(ev.Records))
+	for _, b := range boxes {
+		if b.failed == nil {
+			continue
+		}
+		for _, j := range b.jobs {
+			failedRecords[j.index] = true
+		}
+	}
+	for i, failed := range failedRecords {
+		if failed {
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: ev.Records[i].Change.SequenceNumber})
+		}
+	}
+	h.log.Debug("published stream batch", "records", len(ev.Records), "messages", published, "failedRecords", len(resp.BatchItemFailures))
+	return resp, nil
+}
+
+// next returns the next message of box b, building messages of its records as it reaches them
+// and passing over records that publish nothing.
+func (h *handler) next(ctx context.Context, b *box) (bus.Message, bool) {
+	for {
+		j := b.head()
+		if j == nil {
+			return bus.Message{}, false
+		}
+		if !j.built {
+			msgs, err := h.build(ctx, j.rec)
+			var bad *malformedError
+			switch {
+			case errors.As(err, &bad):
+				// Retrying cannot repair a malformed row, and blocking the box on it would
+				// stop everything after it: log it loudly and go on.
+				h.log.Error("stream record cannot be published: skipped", "chargeBoxId", b.id,
+					"eventId", j.rec.EventID, "sequenceNumber", j.rec.Change.SequenceNumber, "err", err)
+				msgs = nil
+			case err != nil:
+				h.fail(b, err)
+				return bus.Message{}, false
+			}
+			j.msgs, j.built = msgs, true
+		}
+		if j.sent < len(j.msgs) {
+			return j.msgs[j.sent], true
+		}
+		b.jobs = b.jobs[1:]
+	}
+}
+
+func (h *handler) fail(b *box, err error) {
+	b.failed = err
+	j := b.jobs[0]
+	h.log.Warn("publishing failed: record and the box's later records will be retried",
+		"chargeBoxId", b.id, "sequenceNumber", j.rec.Change.SequenceNumber, "eventName", j.rec.EventName,
+		"records", len(b.jobs), "err", err)
+}
+
+// malformedError marks a record whose content can never be published.
+type malformedError struct{ err error }
+
+func (e *malformedError) Error() string { return e.err.Error() }
+func (e *malformedError) Unwrap() error { return e.err }
+
+func malformed(format string, args ...any) error {
+	return &malformedError{err: fmt.Errorf(format, args...)}
+}
+
+// boxOf tells which charge box a record belongs to, and whether it is a record of a table
+// this handler publishes. Tables are told apart by their keys, which is independent of the
+// table prefix: the frame log is keyed by chargeBoxId and seq, sessions by transactionId.
+func (h *handler) boxOf(rec events.DynamoDBEventRecord) (string, bool) {
+	keys := rec.Change.Keys
+	if _, ok := keys["seq"]; ok {
+		return stringAttr(keys, "chargeBoxId"), true
+	}
+	if _, ok := keys["transactionId"]; ok {
+		if id := stringAttr(rec.Change.NewImage, "chargeBoxId"); id != "" {
+			return "session:" + id, true
+		}
+		return "session:?", true
+	}
+	return "", false
+}
+
+// build returns the messages of one record: none for a record that publishes nothing.
+func (h *handler) build(ctx context.Context, rec events.DynamoDBEventRecord) ([]bus.Message, error) {
+	fallback := rec.Change.ApproximateCreationDateTime.Time
+	if fallback.IsZero() {
+		fallback = time.Now()
+	}
+	if _, ok := rec.Change.Keys["seq"]; ok {
+		// Frame-log rows never change; a REMOVE is their TTL expiry.
+		if rec.EventName != "INSERT" {
+			return nil, nil
+		}
+		var row messageRow
+		if err := decodeImage(rec.Change.NewImage, &row); err != nil {
+			return nil, malformed("%w", err)
+		}
+		msgs, err := frameMessages(row, fallback)
+		if err != nil {
+			return nil, malformed("frame-log row %s/%s: %w", row.ChargeBoxID, row.Seq, err)
+		}
+		return msgs, nil
+	}
+	return h.buildSession(ctx, rec, fallback)
+}
+
+// buildSession returns the session's message when this record is its transition to finished.
+func (h *handler) buildSession(ctx context.Context, rec events.DynamoDBEventRecord, fallback time.Time) ([]bus.Message, error) {
+	if rec.EventName == "REMOVE" || stringAttr(rec.Change.NewImage, "status") != finished ||
+		stringAttr(rec.Change.OldImage, "status") == finished {
+		return nil, nil
+	}
+	var row sessionRow
+	if err := decodeImage(rec.Change.NewImage, &row); err != nil {
+		return nil, malformed("session: %w", err)
+	}
+	var readings []store.Reading
+	if h.readings != nil {
+		var err error
+		if readings, err = h.readings.ListReadings(ctx, int(row.TransactionID)); err != nil {
+			return nil, fmt.Errorf("meter values of transaction %d: %w", row.TransactionID, err)
+		}
+	}
+	m, err := sessionMessage(row, readings, fallback)
+	if err != nil {
+		return nil, malformed("%w", err)
+	}
+	return []bus.Message{m}, nil
+}

@@ -1,0 +1,468 @@
+package publish_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/serverless-ocpp/csms/localstack/streams"
+	"github.com/serverless-ocpp/csms/shared/bus"
+	"github.com/serverless-ocpp/csms/shared/bus/bustest"
+	"github.com/serverless-ocpp/csms/shared/publish"
+	"github.com/serverless-ocpp/csms/shared/store"
+	"github.com/serverless-ocpp/csms/shared/store/storetest"
+	"github.com/serverless-ocpp/csms/shared/tables"
+)
+
+// harness is the publishing path of the local stack: tables on DynamoDB Local, the stream
+// reader, the publisher handler, RabbitMQ and a consumer bound to every routing key.
+type harness struct {
+	st       *store.Store
+	consumer *bustest.Consumer
+
+	invocations     atomic.Int32
+	partialFailures atomic.Int32
+}
+
+type harnessOptions struct {
+	// wrap decorates the handler's publisher (fault injection).
+	wrap func(publish.Publisher) publish.Publisher
+	// wrapHandler decorates the handler the stream reader invokes.
+	wrapHandler func(publish.Handler) publish.Handler
+	// lock is bustest.UseBroker, or bustest.OwnBroker for a test that stops the broker.
+	lock func(testing.TB)
+	// poll is the stream reader's poll interval [50ms].
+	poll time.Duration
+}
+
+func newHarness(tb testing.TB, o harnessOptions) *harness {
+	tb.Helper()
+	url := bustest.URL(tb)
+	cfg := storetest.Config(tb)
+	if o.lock == nil {
+		o.lock = bustest.UseBroker
+	}
+	o.lock(tb)
+	h := &harness{st: store.New(storetest.Tables(tb, cfg), cfg.TablePrefix)}
+	h.consumer = bustest.NewConsumer(tb, url,
+		bustest.Binding{Exchange: bus.ExchangeOCPP, Key: bus.KeyFrames},
+		bustest.Binding{Exchange: bus.ExchangeOCPP, Key: bus.KeyConnectionEvents},
+		bustest.Binding{Exchange: bus.ExchangeSessions, Key: bus.KeySessions},
+	)
+	amqpPub := bus.NewAMQP(bus.StaticURL(url), nil)
+	amqpPub.ConfirmTimeout = 5 * time.Second
+	tb.Cleanup(func() { _ = amqpPub.Close() })
+	var pub publish.Publisher = amqpPub
+	if o.wrap != nil {
+		pub = o.wrap(pub)
+	}
+	handler := publish.NewHandler(pub, h.st, nil)
+	if o.wrapHandler != nil {
+		handler = o.wrapHandler(handler)
+	}
+	counted := func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+		h.invocations.Add(1)
+		resp, err := handler(ctx, ev)
+		if len(resp.BatchItemFailures) > 0 {
+			h.partialFailures.Add(1)
+		}
+		return resp, err
+	}
+
+	awsCfg, err := cfg.AWS(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sc := dynamodbstreams.NewFromConfig(awsCfg, func(o *dynamodbstreams.Options) { o.BaseEndpoint = aws.String(cfg.DynamoDBEndpoint) })
+	if o.poll == 0 {
+		o.poll = 50 * time.Millisecond
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- streams.Run(ctx, sc, []string{tables.Messages.FullName(cfg.TablePrefix), tables.Sessions.FullName(cfg.TablePrefix)}, counted, streams.Options{
+			PollInterval: o.poll, MinBackoff: 50 * time.Millisecond, MaxBackoff: 500 * time.Millisecond, InvocationTimeout: 20 * time.Second,
+		})
+	}()
+	tb.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			tb.Errorf("stream reader: %v", err)
+		}
+	})
+	return h
+}
+
+// script writes what the store writes while a charge box talks to the central system.
+type script struct {
+	tb  testing.TB
+	st  *store.Store
+	box string
+	at  time.Time
+	n   int
+	// want is the order in which the box's ocpp messages must reach consumers: the event type
+	// of connection events, "<direction> <uniqueId>" of frames.
+	want []string
+}
+
+func newScript(tb testing.TB, st *store.Store, box string) *script {
+	return &script{tb: tb, st: st, box: box, at: time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC)}
+}
+
+func (s *script) tick() time.Time {
+	s.at = s.at.Add(time.Second)
+	return s.at
+}
+
+func (s *script) connect() {
+	s.tb.Helper()
+	at := s.tick()
+	ev := store.ConnectionEvent{ChargeBoxID: s.box, TenantID: "tenant-1", ConnectionID: "conn-" + s.box, EventType: "connected", IP: "10.1.2.3", Status: "Accepted", OccurredAt: at, Retention: time.Hour}
+	if err := s.st.Connect(context.Background(), store.Connection{ChargeBoxID: s.box, ConnectionID: "conn-" + s.box, TenantID: "tenant-1", ConnectedAt: store.FormatTime(at), ExpiresAt: at.Add(time.Hour).Unix()}, ev); err != nil {
+		s.tb.Fatalf("connect: %v", err)
+	}
+	s.want = append(s.want, "connected")
+}
+
+func (s *script) disconnect() {
+	s.tb.Helper()
+	ev := store.ConnectionEvent{ChargeBoxID: s.box, TenantID: "tenant-1", ConnectionID: "conn-" + s.box, EventType: "disconnected", IP: "10.1.2.3", Status: "Disconnected", OccurredAt: s.tick(), Retention: time.Hour}
+	if _, err := s.st.Disconnect(context.Background(), s.box, "conn-"+s.box, ev); err != nil {
+		s.tb.Fatalf("disconnect: %v", err)
+	}
+	s.want = append(s.want, "disconnected")
+}
+
+// exchange logs a CALL from the box and the answer sent to it.
+func (s *script) exchange(action, payload, answer string) {
+	s.tb.Helper()
+	s.n++
+	uid := fmt.Sprintf("%s-%d", s.box, s.n)
+	at := s.tick()
+	ts := store.FormatTime(at)
+	err := s.st.LogExchange(context.Background(), store.Exchange{
+		ChargeBoxID: s.box, TenantID: "tenant-1", ConnectionID: "conn-" + s.box, OccurredAt: at, Retention: time.Hour,
+		Frames: []store.LoggedFrame{
+			{Direction: store.FromBox, Raw: fmt.Sprintf(`[2,"%s","%s",%s]`, uid, action, payload), MessageType: 2, UniqueID: uid, Action: action, OccurredAt: ts},
+			{Direction: store.ToBox, Raw: fmt.Sprintf(`[3,"%s",%s]`, uid, answer), MessageType: 3, UniqueID: uid, ResponseTo: action, OccurredAt: store.FormatTime(at.Add(time.Millisecond))},
+		},
+	})
+	if err != nil {
+		s.tb.Fatalf("log exchange: %v", err)
+	}
+	s.want = append(s.want, "from-box "+uid, "to-box "+uid)
+}
+
+// session runs a whole charging session and returns its transaction id.
+func (s *script) session(meterStart, meterStop int, readings ...int) int {
+	s.tb.Helper()
+	ctx := context.Background()
+	started := s.tick()
+	s.exchange("StartTransaction", fmt.Sprintf(`{"connectorId":1,"idTag":"TAG-%s","meterStart":%d,"timestamp":"%s"}`, s.box, meterStart, started.Format(time.RFC3339)), `{"idTagInfo":{"status":"Accepted"},"transactionId":0}`)
+	id, err := s.st.StartSession(ctx, store.Session{ChargeBoxID: s.box, TenantID: "tenant-1", ConnectorID: 1, IDTag: "TAG-" + s.box, MeterStart: meterStart, StartedAt: store.FormatTime(started)}, started)
+	if err != nil {
+		s.tb.Fatalf("start session: %v", err)
+	}
+	var rs []store.Reading
+	for i, wh := range readings {
+		ts := s.tick()
+		rs = append(rs, store.Reading{ChargeBoxID: s.box, ReadingKey: store.ReadingKey(ts, 1, "mv", i), ConnectorID: 1, TransactionID: id, Timestamp: store.FormatTime(ts), Source: "MeterValues", UniqueID: "mv",
+			SampledValues: []store.SampledValue{{Value: fmt.Sprint(wh), Measurand: "Energy.Active.Import.Register", Unit: "Wh"}, {Value: "16", Measurand: "Current.Import", Unit: "A"}}})
+		s.exchange("MeterValues", fmt.Sprintf(`{"connectorId":1,"transactionId":%d,"meterValue":[]}`, id), `{}`)
+	}
+	if err := s.st.PutReadings(ctx, rs); err != nil {
+		s.tb.Fatalf("put readings: %v", err)
+	}
+	stopped := s.tick()
+	data := fmt.Sprintf(`[{"timestamp":"%s","sampledValue":[{"value":"%d","unit":"Wh"}]}]`, stopped.Format(time.RFC3339), meterStop)
+	s.exchange("StopTransaction", fmt.Sprintf(`{"transactionId":%d,"meterStop":%d}`, id, meterStop), `{}`)
+	stop := store.Stop{ChargeBoxID: s.box, TenantID: "tenant-1", TransactionID: id, MeterStop: meterStop, StoppedAt: stopped.Format(time.RFC3339), Reason: "Local", IDTag: "TAG-" + s.box, TransactionData: data}
+	for range 2 { // the second is a retried StopTransaction
+		if _, err := s.st.StopSession(ctx, stop, stopped); err != nil {
+			s.tb.Fatalf("stop session: %v", err)
+		}
+	}
+	return id
+}
+
+// delivered is a consumed message with its decoded body.
+type delivered struct {
+	d    amqp.Delivery
+	body map[string]any
+}
+
+func decode(t testing.TB, ds []amqp.Delivery) []delivered {
+	t.Helper()
+	out := make([]delivered, len(ds))
+	for i, d := range ds {
+		out[i].d = d
+		if err := json.Unmarshal(d.Body, &out[i].body); err != nil {
+			t.Fatalf("delivery %s: body %s: %v", d.MessageId, d.Body, err)
+		}
+	}
+	return out
+}
+
+func (d delivered) box() string { s, _ := d.body["charge_box_serial"].(string); return s }
+
+// label names an ocpp message as script.want does.
+func (d delivered) label() string {
+	if ev, ok := d.body["event_type"].(string); ok {
+		return ev
+	}
+	return fmt.Sprintf("%v %v", d.body["direction"], d.body["unique_id"])
+}
+
+// ocppOrder returns the labels of box's ocpp messages in arrival order, duplicates dropped.
+func ocppOrder(t testing.TB, ds []amqp.Delivery, box string) []string {
+	var out []string
+	for _, d := range decode(t, bustest.Unique(ds)) {
+		if d.d.Exchange == bus.ExchangeOCPP && d.box() == box {
+			out = append(out, d.label())
+		}
+	}
+	return out
+}
+
+func countOCPP(t testing.TB, ds []amqp.Delivery, boxes ...string) int {
+	n := 0
+	for _, b := range boxes {
+		n += len(ocppOrder(t, ds, b))
+	}
+	return n
+}
+
+func sessionsOf(t testing.TB, ds []amqp.Delivery) map[string][]delivered {
+	out := map[string][]delivered{}
+	for _, d := range decode(t, ds) {
+		if d.d.Exchange == bus.ExchangeSessions {
+			out[d.d.MessageId] = append(out[d.d.MessageId], d)
+		}
+	}
+	return out
+}
+
+// checkDuplicates fails when two deliveries share a message id but differ: dropping by
+// message id is only safe when a duplicate is the same message.
+func checkDuplicates(t testing.TB, ds []amqp.Delivery) int {
+	t.Helper()
+	first := map[string]amqp.Delivery{}
+	dups := 0
+	for _, d := range ds {
+		if f, ok := first[d.MessageId]; ok {
+			dups++
+			if string(f.Body) != string(d.Body) || f.RoutingKey != d.RoutingKey {
+				t.Errorf("message id %s names two different messages:\n%s\n%s", d.MessageId, f.Body, d.Body)
+			}
+			continue
+		}
+		first[d.MessageId] = d
+	}
+	return dups
+}
+
+func TestScriptedRunReachesConsumers(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	a, b := newScript(t, h.st, bustest.Name("CB-A-")), newScript(t, h.st, bustest.Name("CB-B-"))
+	a.connect()
+	b.connect()
+	a.exchange("BootNotification", `{"chargePointVendor":"V","chargePointModel":"M"}`, `{"status":"Accepted","currentTime":"2025-06-01T10:00:00Z","interval":300}`)
+	b.exchange("BootNotification", `{"chargePointVendor":"V","chargePointModel":"M"}`, `{"status":"Accepted","currentTime":"2025-06-01T10:00:00Z","interval":300}`)
+	txA := a.session(1000, 13345, 5000, 9000)
+	txB := b.session(5000, 4000) // the meter went backwards
+	a.exchange("Heartbeat", `{}`, `{"currentTime":"2025-06-01T10:00:00Z"}`)
+	// A StopTransaction for a transaction this system never started.
+	unknown := 900000 + int(time.Now().UnixNano()%99999)
+	if _, err := h.st.StopSession(context.Background(), store.Stop{ChargeBoxID: a.box, TenantID: "tenant-1", TransactionID: unknown, MeterStop: 777, StoppedAt: "2025-06-01T11:00:00Z", IDTag: "TAG-X"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	a.disconnect()
+	b.disconnect()
+
+	wantSessions := []string{fmt.Sprintf("session-%s-%d", a.box, txA), fmt.Sprintf("session-%s-%d", b.box, txB), fmt.Sprintf("session-%s-%d", a.box, unknown)}
+	got := h.consumer.WaitFor(30*time.Second, "every frame, event and session", func(ds []amqp.Delivery) bool {
+		return countOCPP(t, ds, a.box, b.box) == len(a.want)+len(b.want) && len(sessionsOf(t, ds)) >= len(wantSessions)
+	})
+	// Nothing more may arrive: wait for the reader to have gone past everything, then look.
+	time.Sleep(500 * time.Millisecond)
+	got = h.consumer.Deliveries()
+
+	if dups := checkDuplicates(t, got); dups != 0 {
+		t.Errorf("%d duplicates in a run without faults", dups)
+	}
+	for _, s := range []*script{a, b} {
+		if order := ocppOrder(t, got, s.box); strings.Join(order, "|") != strings.Join(s.want, "|") {
+			t.Errorf("box %s messages\n got %v\nwant %v", s.box, order, s.want)
+		}
+	}
+	for _, d := range decode(t, got) {
+		switch d.d.RoutingKey {
+		case bus.KeyFrames:
+			raw, _ := d.body["ocpp_message"].(string)
+			if d.body["direction"] == "to-box" && (d.body["response_to"] == nil || !strings.HasPrefix(raw, "[3,")) {
+				t.Errorf("answer frame %s", d.d.Body)
+			}
+			if d.body["direction"] == "from-box" && (d.body["action"] == nil || d.body["response_to"] != nil || !strings.Contains(raw, fmt.Sprintf("%q", d.body["action"]))) {
+				t.Errorf("call frame %s", d.d.Body)
+			}
+		case bus.KeyConnectionEvents:
+			if d.body["ip"] != "10.1.2.3" || d.body["connection_id"] != "conn-"+d.box() || d.body["tenant_id"] != "tenant-1" {
+				t.Errorf("connection event %s", d.d.Body)
+			}
+		}
+	}
+
+	sessions := sessionsOf(t, got)
+	if len(sessions) != len(wantSessions) {
+		t.Errorf("sessions %v, want %v", sessions, wantSessions)
+	}
+	for _, id := range wantSessions {
+		if n := len(sessions[id]); n != 1 {
+			t.Fatalf("session %s published %d times, want once", id, n)
+		}
+	}
+	sa, sb, su := sessions[wantSessions[0]][0].body, sessions[wantSessions[1]][0].body, sessions[wantSessions[2]][0].body
+	if sa["volume"] != 12.345 || sa["meter_went_backwards"] != false || sa["user_id"] != "TAG-"+a.box || sa["connector_id"] != 1.0 || sa["started_at"] == nil || sa["ended_at"] == nil {
+		t.Errorf("session A %v", sa)
+	}
+	mv, _ := sa["meter_values"].(map[string]any)
+	energy, _ := mv["measurands"].(map[string]any)["Energy.Active.Import.Register"].(map[string]any)
+	if mv["samples"] != 5.0 || energy["min"] != 5000.0 || energy["max"] != 13345.0 || energy["last"] != 13345.0 || energy["unit"] != "Wh" {
+		t.Errorf("session A meter values %v", mv)
+	}
+	if sb["volume"] != nil || sb["meter_went_backwards"] != true || sb["meter_start"] != 5000.0 || sb["meter_stop"] != 4000.0 {
+		t.Errorf("session B %v", sb)
+	}
+	if su["unknown_start"] != true || su["volume"] != nil || su["started_at"] != nil || su["connector_id"] != nil || su["meter_stop"] != 777.0 {
+		t.Errorf("unknown-start session %v", su)
+	}
+	for _, d := range got {
+		if d.DeliveryMode != amqp.Persistent || d.ContentType != "application/json" || d.AppId != "ocpp-csms" || d.Timestamp.IsZero() {
+			t.Fatalf("delivery %s properties: mode %d type %q app %q ts %s", d.MessageId, d.DeliveryMode, d.ContentType, d.AppId, d.Timestamp)
+		}
+	}
+}
+
+func TestBrokerOutageLosesNothing(t *testing.T) {
+	h := newHarness(t, harnessOptions{lock: bustest.OwnBroker})
+	boxes := []*script{newScript(t, h.st, bustest.Name("CB-O-")), newScript(t, h.st, bustest.Name("CB-P-"))}
+	for _, s := range boxes {
+		s.connect()
+	}
+	const exchanges = 40
+	var stopped, restarted sync.WaitGroup
+	stopped.Add(1)
+	restarted.Add(1)
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		for i := range exchanges {
+			for _, s := range boxes {
+				s.exchange("Heartbeat", `{}`, `{"currentTime":"2025-06-01T10:00:00Z"}`)
+			}
+			if i == exchanges/4 {
+				stopped.Wait() // rows go on being written while the broker is down
+			}
+			if i == exchanges/2 {
+				restarted.Wait()
+			}
+			time.Sleep(5 * time.Millisecond) // a charge box's pace, not a tight loop
+		}
+	}()
+
+	h.consumer.WaitFor(20*time.Second, "messages before the outage", func(ds []amqp.Delivery) bool { return len(ds) >= 4 })
+	bustest.Ctl(t, "stop_app")
+	stopped.Done()
+	up := false
+	t.Cleanup(func() {
+		if !up {
+			bustest.Ctl(t, "start_app")
+		}
+	})
+	time.Sleep(1500 * time.Millisecond) // the outage: publishes fail and are retried meanwhile
+	bustest.Ctl(t, "start_app")
+	bustest.Ctl(t, "await_startup")
+	up = true
+	restarted.Done()
+	<-writerDone
+
+	got := h.consumer.WaitFor(60*time.Second, "every message after the outage", func(ds []amqp.Delivery) bool {
+		return countOCPP(t, ds, boxes[0].box, boxes[1].box) == len(boxes[0].want)+len(boxes[1].want)
+	})
+	for _, s := range boxes {
+		if order := ocppOrder(t, got, s.box); strings.Join(order, "|") != strings.Join(s.want, "|") {
+			t.Errorf("box %s after dropping duplicates\n got %v\nwant %v", s.box, order, s.want)
+		}
+	}
+	dups := checkDuplicates(t, got)
+	if h.partialFailures.Load() == 0 {
+		t.Error("no batch failed during the outage: the test did not exercise it")
+	}
+	t.Logf("%d deliveries, %d duplicates (dropped by message id), %d invocations, %d with failures", len(got), dups, h.invocations.Load(), h.partialFailures.Load())
+}
+
+// cancelling is a publisher that ends the current invocation once, after some rounds, as a
+// Lambda timeout or shutdown would.
+type cancelling struct {
+	inner  publish.Publisher
+	rounds atomic.Int32
+	after  int32
+	cancel atomic.Pointer[context.CancelFunc]
+}
+
+func (c *cancelling) Publish(ctx context.Context, msgs ...bus.Message) error {
+	if c.rounds.Add(1) == c.after {
+		if cancel := c.cancel.Load(); cancel != nil {
+			(*cancel)()
+		}
+	}
+	return c.inner.Publish(ctx, msgs...)
+}
+
+func TestPublisherStoppedMidBatchLosesNothing(t *testing.T) {
+	c := &cancelling{after: 3}
+	var h *harness
+	h = newHarness(t, harnessOptions{
+		wrap: func(p publish.Publisher) publish.Publisher { c.inner = p; return c },
+		wrapHandler: func(next publish.Handler) publish.Handler {
+			return func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+				ctx, cancel := context.WithCancel(ctx)
+				defer cancel()
+				c.cancel.Store(&cancel)
+				return next(ctx, ev)
+			}
+		},
+	})
+	boxes := []*script{newScript(t, h.st, bustest.Name("CB-X-")), newScript(t, h.st, bustest.Name("CB-Y-")), newScript(t, h.st, bustest.Name("CB-Z-"))}
+	for range 5 {
+		for _, s := range boxes {
+			s.exchange("StatusNotification", `{"connectorId":1,"status":"Available","errorCode":"NoError"}`, `{}`)
+		}
+	}
+	got := h.consumer.WaitFor(30*time.Second, "every message after the cancelled invocation", func(ds []amqp.Delivery) bool {
+		n := 0
+		for _, s := range boxes {
+			n += len(s.want)
+		}
+		return countOCPP(t, ds, boxes[0].box, boxes[1].box, boxes[2].box) == n
+	})
+	for _, s := range boxes {
+		if order := ocppOrder(t, got, s.box); strings.Join(order, "|") != strings.Join(s.want, "|") {
+			t.Errorf("box %s\n got %v\nwant %v", s.box, order, s.want)
+		}
+	}
+	checkDuplicates(t, got)
+	if h.partialFailures.Load() == 0 || c.rounds.Load() <= c.after {
+		t.Errorf("the cancelled invocation reported no failures (%d rounds)", c.rounds.Load())
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -102,9 +103,15 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	publishing := "RabbitMQ at " + redactURL(cfg.AMQPURL)
+	if cfg.AMQPURL == "" {
+		publishing = "none: AMQP_URL is unset, so each message that would be published is printed here"
+	}
 	st, err := stack.Start(ctx, cfg, stack.Options{
 		WSAddr:   envOr("WS_ADDR", "127.0.0.1:8080"),
 		HTTPAddr: envOr("HTTP_ADDR", "127.0.0.1:8081"),
+		Publish:  true,
+		PrintTo:  os.Stdout,
 	}, log)
 	if err != nil {
 		return err
@@ -115,8 +122,9 @@ Local OCPP 1.6-J central system running.
   Management API:  %s/@connections/{connectionId}
   Operator API:    %s
   DynamoDB:        %s (tables prefixed %q)
+  Publishing to:   %s
 Ctrl-C stops everything.
-`, st.WSURL, st.ManagementURL, st.HTTPURL, endpoint, cfg.TablePrefix)
+`, st.WSURL, st.ManagementURL, st.HTTPURL, endpoint, cfg.TablePrefix, publishing)
 	<-ctx.Done()
 	fmt.Println("\nstopping...")
 	return st.Close()
@@ -179,6 +187,15 @@ func ensureRabbitMQ(ctx context.Context) error {
 		return errors.New("rabbitmq-server started but does not answer on " + addr)
 	}
 	return nil
+}
+
+// redactURL hides the password of an AMQP URL before it is printed.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable AMQP_URL)"
+	}
+	return u.Redacted()
 }
 
 func reachable(addr string) bool {

@@ -32,11 +32,18 @@ func startStack(t *testing.T, edit func(*config.Config)) *stack.Stack {
 	if edit != nil {
 		edit(&cfg)
 	}
+	return startStackWith(t, cfg, stack.Options{})
+}
+
+// startStackWith runs a local stack with cfg on loopback ports chosen by the system.
+func startStackWith(t *testing.T, cfg config.Config, opts stack.Options) *stack.Stack {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(&testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	st, err := stack.Start(context.Background(), cfg, stack.Options{WSAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0"}, log)
+	opts.WSAddr, opts.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0"
+	st, err := stack.Start(context.Background(), cfg, opts, log)
 	if err != nil {
 		t.Fatal(err)
 	}

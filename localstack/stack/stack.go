@@ -7,16 +7,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+
 	"github.com/serverless-ocpp/csms/localstack/apigw"
+	"github.com/serverless-ocpp/csms/localstack/streams"
+	"github.com/serverless-ocpp/csms/shared/bus"
 	"github.com/serverless-ocpp/csms/shared/config"
 	"github.com/serverless-ocpp/csms/shared/gateway"
+	"github.com/serverless-ocpp/csms/shared/publish"
 	"github.com/serverless-ocpp/csms/shared/store"
+	"github.com/serverless-ocpp/csms/shared/tables"
 )
 
 // Options are the local stack's addresses; the rest comes from config.Config.
@@ -26,6 +34,12 @@ type Options struct {
 	// HTTPAddr serves the operator HTTP API.
 	HTTPAddr string
 	Gateway  apigw.Options
+	// Publish runs the stream reader feeding the publisher, as Lambda's event source mapping
+	// does on AWS. It publishes to cfg.AMQPURL, or prints each message to PrintTo without one.
+	Publish bool
+	PrintTo io.Writer
+	// StreamPoll is the stream reader's poll interval (default 250 ms).
+	StreamPoll time.Duration
 }
 
 // Stack is a running local stack.
@@ -40,6 +54,7 @@ type Stack struct {
 	HTTPURL string
 
 	ws      *apigw.Server
+	pub     bus.Publisher
 	servers []*http.Server
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -89,10 +104,48 @@ func Start(ctx context.Context, cfg config.Config, opts Options, log *slog.Logge
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
+	if opts.Publish {
+		if err := s.startPublisher(runCtx, cfg, opts); err != nil {
+			cancel()
+			wsLn.Close()
+			httpLn.Close()
+			return nil, err
+		}
+	}
 	s.serve(wsLn, s.ws)
 	s.serve(httpLn, http.NotFoundHandler())
-	_ = runCtx
 	return s, nil
+}
+
+// startPublisher reads the streams of the tables the publisher consumes and invokes the real
+// publisher handler with their records, honouring its partial-failure answers.
+func (s *Stack) startPublisher(ctx context.Context, cfg config.Config, opts Options) error {
+	awsCfg, err := cfg.AWS(ctx)
+	if err != nil {
+		return err
+	}
+	pub, err := bus.Open(bus.Settings{URL: cfg.AMQPURL}, awsCfg, s.log, opts.PrintTo)
+	if err != nil {
+		return err
+	}
+	s.pub = pub
+	handler := publish.NewHandler(pub, s.Store, s.log)
+	sc := dynamodbstreams.NewFromConfig(awsCfg, func(o *dynamodbstreams.Options) { o.BaseEndpoint = aws.String(cfg.DynamoDBEndpoint) })
+	var names []string
+	for _, t := range tables.All() {
+		if t.Stream {
+			names = append(names, t.FullName(cfg.TablePrefix))
+		}
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		err := streams.Run(ctx, sc, names, handler, streams.Options{Region: cfg.Region, Logger: s.log, PollInterval: opts.StreamPoll})
+		if err != nil {
+			s.log.Error("stream reader stopped", "error", err)
+		}
+	}()
+	return nil
 }
 
 func listen(addr, name string) (net.Listener, error) {
@@ -126,5 +179,8 @@ func (s *Stack) Close() error {
 	}
 	s.cancel()
 	s.wg.Wait()
+	if s.pub != nil {
+		_ = s.pub.Close()
+	}
 	return err
 }

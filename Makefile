@@ -7,7 +7,7 @@ export LOCAL_DIR
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .DEFAULT_GOAL := help
-.PHONY: help local test test-short fuzz build lint fmt vet invoke clean
+.PHONY: help local test test-short fuzz build lint fmt vet invoke clean synth bootstrap deploy
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -36,6 +36,24 @@ build: ## build every Lambda (linux/arm64, provided.al2023) into build/<fn>/boot
 invoke: ## run one sample event through a handler against local DynamoDB: make invoke FN=message EVENT=events/message/heartbeat.json
 	@[ -n "$(FN)" ] && [ -n "$(EVENT)" ] || { echo "usage: make invoke FN=<function> EVENT=<file>"; exit 2; }
 	$(GO) run ./localstack exec -- $(GO) run ./localstack/invoke -fn $(FN) -event $(EVENT)
+
+CDK_VERSION := 2.1148.1
+CDK := $(LOCAL_DIR)/node_modules/.bin/cdk
+STAGE ?= dev
+CDK_FLAGS = --no-notices -c stage=$(STAGE) -c assetDir=$(CURDIR)/build $(CDK_ARGS)
+export CDK_DISABLE_CLI_TELEMETRY := true
+
+$(CDK):
+	npm install --prefix $(LOCAL_DIR) --no-audit --no-fund --loglevel=error aws-cdk@$(CDK_VERSION)
+
+synth: build $(CDK) ## synthesize CloudFormation into infra/cdk.out (offline, no AWS credentials)
+	cd infra && AWS_EC2_METADATA_DISABLED=true $(CDK) synth -q $(CDK_FLAGS)
+
+bootstrap: build $(CDK) ## once per account and region: cdk bootstrap
+	cd infra && $(CDK) bootstrap $(CDK_FLAGS)
+
+deploy: build $(CDK) ## deploy stage STAGE (default dev) to the current AWS account and region
+	cd infra && $(CDK) deploy $(CDK_FLAGS)
 
 vet: ## go vet
 	$(GO) vet ./...

@@ -1,0 +1,95 @@
+package main
+
+import (
+	_ "embed"
+	"encoding/json"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+//go:embed rewrite.js
+var rewriteSource string
+
+// WebSocketHeaders are the viewer headers the WebSocket handshake needs at API Gateway.
+// Authorization (OCPP Basic auth) is forwarded through the cache policy instead: CloudFront
+// refuses it in an origin request policy.
+var WebSocketHeaders = []string{
+	"Sec-WebSocket-Key",
+	"Sec-WebSocket-Version",
+	"Sec-WebSocket-Protocol",
+	"Sec-WebSocket-Extensions",
+}
+
+// Edge is the CloudFront distribution charge boxes connect to.
+type Edge struct {
+	Distribution awscloudfront.Distribution
+	Function     awscloudfront.Function
+	// DomainName is the custom domain when set, else the distribution's domain.
+	DomainName string
+}
+
+// RewriteCode is the CloudFront Function source for a stage.
+func RewriteCode(stage string) string {
+	path, _ := json.Marshal("/" + stage) // marshalling a string cannot fail
+	return "var STAGE_PATH = " + string(path) + ";\n" + rewriteSource
+}
+
+func newEdge(scope constructs.Construct, p CentralSystemStackProps, ws *WebSocket) *Edge {
+	fn := awscloudfront.NewFunction(scope, jsii.String("ChargeBoxPathRewrite"), &awscloudfront.FunctionProps{
+		Comment: jsii.String("/ocpp/{id} -> /" + p.Stage + "?chargeBoxId={id}"),
+		Runtime: awscloudfront.FunctionRuntime_JS_2_0(),
+		Code:    awscloudfront.FunctionCode_FromInline(jsii.String(RewriteCode(p.Stage))),
+	})
+	// Caching is off in effect: nothing the origin answers carries cache headers and a
+	// WebSocket upgrade is never cached. MaxTtl is 1 s rather than 0 because CloudFront forwards
+	// cache-key headers only from a policy with caching enabled, and Authorization can only be
+	// forwarded as part of the cache key.
+	cachePolicy := awscloudfront.NewCachePolicy(scope, jsii.String("ChargeBoxCachePolicy"), &awscloudfront.CachePolicyProps{
+		Comment:             jsii.String("OCPP WebSocket: forward Authorization, no caching"),
+		MinTtl:              awscdk.Duration_Seconds(jsii.Number(0)),
+		DefaultTtl:          awscdk.Duration_Seconds(jsii.Number(0)),
+		MaxTtl:              awscdk.Duration_Seconds(jsii.Number(1)),
+		HeaderBehavior:      awscloudfront.CacheHeaderBehavior_AllowList(jsii.String("Authorization")),
+		QueryStringBehavior: awscloudfront.CacheQueryStringBehavior_All(),
+		CookieBehavior:      awscloudfront.CacheCookieBehavior_None(),
+	})
+	originRequestPolicy := awscloudfront.NewOriginRequestPolicy(scope, jsii.String("ChargeBoxOriginRequestPolicy"), &awscloudfront.OriginRequestPolicyProps{
+		Comment:             jsii.String("OCPP WebSocket handshake headers and all query strings"),
+		HeaderBehavior:      awscloudfront.OriginRequestHeaderBehavior_AllowList(*jsii.Strings(WebSocketHeaders...)...),
+		QueryStringBehavior: awscloudfront.OriginRequestQueryStringBehavior_All(),
+		CookieBehavior:      awscloudfront.OriginRequestCookieBehavior_None(),
+	})
+	props := &awscloudfront.DistributionProps{
+		Comment: jsii.String("OCPP charge boxes, stage " + p.Stage),
+		DefaultBehavior: &awscloudfront.BehaviorOptions{
+			Origin: awscloudfrontorigins.NewHttpOrigin(jsii.String(ws.Domain), &awscloudfrontorigins.HttpOriginProps{
+				ProtocolPolicy: awscloudfront.OriginProtocolPolicy_HTTPS_ONLY,
+			}),
+			// wss only: a plain ws:// charge box would send its Basic auth password in clear text.
+			ViewerProtocolPolicy: awscloudfront.ViewerProtocolPolicy_HTTPS_ONLY,
+			AllowedMethods:       awscloudfront.AllowedMethods_ALLOW_GET_HEAD(),
+			CachePolicy:          cachePolicy,
+			OriginRequestPolicy:  originRequestPolicy,
+			Compress:             jsii.Bool(false),
+			FunctionAssociations: &[]*awscloudfront.FunctionAssociation{{
+				EventType: awscloudfront.FunctionEventType_VIEWER_REQUEST,
+				Function:  fn,
+			}},
+		},
+	}
+	if p.DomainName != "" {
+		props.DomainNames = jsii.Strings(p.DomainName)
+		props.Certificate = awscertificatemanager.Certificate_FromCertificateArn(scope, jsii.String("ChargeBoxCertificate"), jsii.String(p.CertificateArn))
+	}
+	dist := awscloudfront.NewDistribution(scope, jsii.String("ChargeBoxDistribution"), props)
+	domain := *dist.DistributionDomainName()
+	if p.DomainName != "" {
+		domain = p.DomainName
+	}
+	return &Edge{Distribution: dist, Function: fn, DomainName: domain}
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"testing"
+)
+
+type alarmKey struct{ namespace, metric, target string }
+
+func TestAlarms(t *testing.T) {
+	topicID, _ := devJSON.only(t, "AWS::SNS::Topic")
+	alarms := map[alarmKey]resource{}
+	for _, id := range devJSON.ofType("AWS::CloudWatch::Alarm") {
+		r := devJSON.Resources[id]
+		if !refersTo(r.Properties["AlarmActions"], topicID) {
+			t.Errorf("%s: no action to the alarm topic", id)
+		}
+		target := ""
+		for _, d := range asList(r.Properties["Dimensions"]) {
+			target += joined(path(d, "Value"))
+		}
+		ns, _ := r.Properties["Namespace"].(string)
+		metric, _ := r.Properties["MetricName"].(string)
+		alarms[alarmKey{ns, metric, target}] = r
+	}
+	ref := func(id string) string { return "${" + id + "}" }
+	var want []alarmKey
+	for _, spec := range functionSpecs {
+		fn := ref(devJSON.function(t, "dev", spec.name))
+		want = append(want, alarmKey{"AWS/Lambda", "Errors", fn}, alarmKey{"AWS/Lambda", "Throttles", fn})
+	}
+	queueID, _ := devJSON.only(t, "AWS::SQS::Queue")
+	iteratorAge := alarmKey{"AWS/Lambda", "IteratorAge", ref(devJSON.function(t, "dev", FnPublisher))}
+	want = append(want,
+		iteratorAge,
+		alarmKey{"AWS/SQS", "ApproximateNumberOfMessagesVisible", "${" + queueID + ".QueueName}"},
+		alarmKey{"AWS/ApiGateway", "ExecutionError", ref(webSocketAPIID(t, devJSON)) + "dev"},
+		alarmKey{"AWS/ApiGateway", "5xx", ref(apiID(t, devJSON, "HTTP"))},
+	)
+	for _, k := range want {
+		if _, ok := alarms[k]; !ok {
+			t.Errorf("no alarm on %+v", k)
+		}
+	}
+	if len(alarms) != len(want) {
+		t.Errorf("%d alarms, want %d", len(alarms), len(want))
+	}
+	if a := alarms[iteratorAge]; a.Properties["Threshold"] != float64(IteratorAgeThreshold) || a.Properties["Statistic"] != "Maximum" {
+		t.Errorf("iterator age alarm %v", a.Properties)
+	}
+	if n := len(devJSON.ofType("AWS::CloudWatch::Dashboard")); n != 1 {
+		t.Errorf("%d dashboards", n)
+	}
+	// The prod stack subscribes its alarm address.
+	_, sub := prodJSON.only(t, "AWS::SNS::Subscription")
+	if sub.Properties["Protocol"] != "email" || sub.Properties["Endpoint"] != prodProps.AlarmEmail {
+		t.Errorf("alarm subscription %v", sub.Properties)
+	}
+	if n := len(devJSON.ofType("AWS::SNS::Subscription")); n != 0 {
+		t.Errorf("dev has %d alarm subscriptions without an address", n)
+	}
+}
+
+func TestLogGroups(t *testing.T) {
+	for _, c := range []struct {
+		tp     template
+		stage  string
+		policy string
+	}{{devJSON, "dev", "Retain"}, {prodJSON, "prod", "Delete"}} {
+		groups := c.tp.ofType("AWS::Logs::LogGroup")
+		if len(groups) != len(functionSpecs) {
+			t.Errorf("%s: %d log groups for %d functions", c.stage, len(groups), len(functionSpecs))
+		}
+		for _, id := range groups {
+			r := c.tp.Resources[id]
+			if r.Properties["RetentionInDays"] != float64(30) {
+				t.Errorf("%s/%s: retention %v, want 30 days", c.stage, id, r.Properties["RetentionInDays"])
+			}
+			if r.DeletionPolicy != c.policy {
+				t.Errorf("%s/%s: deletion policy %q, want %q", c.stage, id, r.DeletionPolicy, c.policy)
+			}
+		}
+	}
+}

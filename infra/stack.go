@@ -1,0 +1,302 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/serverless-ocpp/csms/shared/tables"
+)
+
+// Broker deployment modes Amazon MQ for RabbitMQ offers.
+const (
+	SingleInstance = "SINGLE_INSTANCE"
+	ClusterMultiAZ = "CLUSTER_MULTI_AZ"
+)
+
+// CentralSystemStackProps configures one stage of the central system. The zero value of every
+// field but StackProps means "use the default" (see withDefaults), so callers set only what differs.
+type CentralSystemStackProps struct {
+	awscdk.StackProps
+
+	// Stage names the deployment (dev, prod...). It is the API Gateway stage name, part of every
+	// resource name and of the default table prefix. Default "dev".
+	Stage string
+	// AssetDir holds one directory per function with its bootstrap binary (build/<fn>/bootstrap).
+	// Default "build".
+	AssetDir string
+	// TablePrefix is put in front of every table name. Default "ocpp-<stage>-".
+	TablePrefix string
+
+	// HeartbeatInterval is the interval BootNotification.conf gives charge boxes. Default 300 s.
+	HeartbeatInterval time.Duration
+	// CommandWait is how long an API caller waits for a charge box's answer by default (10 s);
+	// CommandWaitMax bounds what a caller may ask for (25 s, below API Gateway's 29 s limit).
+	CommandWait    time.Duration
+	CommandWaitMax time.Duration
+	// MessageRetention is the frame log TTL. Default 720 h (30 days).
+	MessageRetention time.Duration
+	// ConnectionTTL bounds a connection row whose $disconnect never arrived. Default 3 h.
+	ConnectionTTL time.Duration
+	// CommandTTL is how long remote-command outcomes stay queryable. Default 168 h.
+	CommandTTL time.Duration
+	// AutoRegister lets unknown charge boxes connect (and registers them). Default false.
+	AutoRegister bool
+	// AcceptUnknownTags answers Accepted for id tags not in the id-tag table. Default false.
+	AcceptUnknownTags bool
+	// KnownVendorIDs are the DataTransfer vendorIds answered Accepted.
+	KnownVendorIDs []string
+	// DefaultTenantID is the tenant of charge boxes registered without one. Default "default".
+	DefaultTenantID string
+	// LogLevel is the functions' slog level (debug, info, warn, error). Default "info".
+	LogLevel string
+	// LogRetention is how long function logs are kept. Default one month.
+	LogRetention awslogs.RetentionDays
+
+	// RemovalPolicy applies to tables, log groups and the broker secret. Default RETAIN, which
+	// also turns on table deletion protection; DESTROY (dev stages) turns both off.
+	RemovalPolicy awscdk.RemovalPolicy
+
+	// Broker sizes the Amazon MQ for RabbitMQ broker.
+	Broker BrokerProps
+	// Publisher tunes the DynamoDB Streams event source mappings of the publisher.
+	Publisher PublisherProps
+
+	// DomainName and CertificateArn put the charge-box endpoint on a custom domain. The
+	// certificate must be in us-east-1 (CloudFront); the DNS record is created by the operator.
+	// Both or neither.
+	DomainName     string
+	CertificateArn string
+
+	// AlarmEmail, when set, subscribes this address to the alarm topic.
+	AlarmEmail string
+}
+
+// BrokerProps sizes the broker.
+type BrokerProps struct {
+	// InstanceType is the broker host instance type. Default "mq.t3.micro" (single instance
+	// only); use an mq.m5 or mq.m7g size for a cluster.
+	InstanceType string
+	// DeploymentMode is SingleInstance (default) or ClusterMultiAZ.
+	DeploymentMode string
+	// EngineVersion is the RabbitMQ version Amazon MQ runs. Default "3.13".
+	EngineVersion string
+}
+
+// PublisherProps tunes the publisher's event source mappings.
+type PublisherProps struct {
+	// BatchSize is the largest batch of stream records per invocation. Default 100.
+	BatchSize int
+	// RetryAttempts bounds retries of a failing batch before its position goes to the failure
+	// queue. Default 100: bisecting a batch of 100 takes about 7 attempts, the rest rides out
+	// a broker outage; MaxRecordAge bounds the total time anyway.
+	RetryAttempts int
+	// MaxRecordAge is the oldest record still retried. Default 24 h, the stream's retention.
+	MaxRecordAge time.Duration
+}
+
+// CentralSystemStack is the synthesized stage with the pieces tests and callers look at.
+type CentralSystemStack struct {
+	Stack awscdk.Stack
+	// Props are the effective props (defaults filled in).
+	Props CentralSystemStackProps
+	// TableDefinitions maps each deployed table name to the shared definition it was built from.
+	TableDefinitions map[string]tables.Table
+	Tables           *Tables
+	Functions        *Functions
+	WebSocket        *WebSocket
+	HTTPAPI          *HTTPAPI
+	Broker           *Broker
+	Edge             *Edge
+	Monitoring       *Monitoring
+}
+
+var logRetentions = map[awslogs.RetentionDays]bool{}
+
+func init() {
+	for _, r := range []awslogs.RetentionDays{
+		awslogs.RetentionDays_ONE_DAY, awslogs.RetentionDays_THREE_DAYS, awslogs.RetentionDays_FIVE_DAYS,
+		awslogs.RetentionDays_ONE_WEEK, awslogs.RetentionDays_TWO_WEEKS, awslogs.RetentionDays_ONE_MONTH,
+		awslogs.RetentionDays_TWO_MONTHS, awslogs.RetentionDays_THREE_MONTHS, awslogs.RetentionDays_FOUR_MONTHS,
+		awslogs.RetentionDays_FIVE_MONTHS, awslogs.RetentionDays_SIX_MONTHS, awslogs.RetentionDays_ONE_YEAR,
+		awslogs.RetentionDays_THIRTEEN_MONTHS, awslogs.RetentionDays_EIGHTEEN_MONTHS, awslogs.RetentionDays_TWO_YEARS,
+		awslogs.RetentionDays_THREE_YEARS, awslogs.RetentionDays_FIVE_YEARS, awslogs.RetentionDays_SIX_YEARS,
+		awslogs.RetentionDays_SEVEN_YEARS, awslogs.RetentionDays_EIGHT_YEARS, awslogs.RetentionDays_NINE_YEARS,
+		awslogs.RetentionDays_TEN_YEARS, awslogs.RetentionDays_INFINITE,
+	} {
+		logRetentions[r] = true
+	}
+}
+
+var stageName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
+
+// withDefaults fills every unset field.
+func (p CentralSystemStackProps) withDefaults() CentralSystemStackProps {
+	str := func(v *string, def string) {
+		if *v == "" {
+			*v = def
+		}
+	}
+	dur := func(v *time.Duration, def time.Duration) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	str(&p.Stage, "dev")
+	str(&p.AssetDir, "build")
+	str(&p.TablePrefix, "ocpp-"+p.Stage+"-")
+	dur(&p.HeartbeatInterval, 300*time.Second)
+	dur(&p.CommandWait, 10*time.Second)
+	dur(&p.CommandWaitMax, 25*time.Second)
+	dur(&p.MessageRetention, 30*24*time.Hour)
+	dur(&p.ConnectionTTL, 3*time.Hour)
+	dur(&p.CommandTTL, 7*24*time.Hour)
+	str(&p.DefaultTenantID, "default")
+	str(&p.LogLevel, "info")
+	if p.LogRetention == "" {
+		p.LogRetention = awslogs.RetentionDays_ONE_MONTH
+	}
+	if p.RemovalPolicy == "" {
+		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+	}
+	str(&p.Broker.InstanceType, "mq.t3.micro")
+	str(&p.Broker.DeploymentMode, SingleInstance)
+	str(&p.Broker.EngineVersion, "3.13")
+	if p.Publisher.BatchSize == 0 {
+		p.Publisher.BatchSize = 100
+	}
+	if p.Publisher.RetryAttempts == 0 {
+		p.Publisher.RetryAttempts = 100
+	}
+	dur(&p.Publisher.MaxRecordAge, 24*time.Hour)
+	return p
+}
+
+// Validate reports props the deployment would reject or the functions' config.Load would refuse.
+// It checks the effective props (defaults filled in).
+func (p CentralSystemStackProps) Validate() error {
+	p = p.withDefaults()
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if !stageName.MatchString(p.Stage) {
+		bad("stage %q: want 1-32 letters, digits, - or _", p.Stage)
+	}
+	if p.HeartbeatInterval < time.Second {
+		bad("heartbeat interval %s: at least 1s", p.HeartbeatInterval)
+	}
+	if p.CommandWaitMax > 25*time.Second {
+		bad("command wait max %s: at most 25s (API Gateway integration timeout is 29s)", p.CommandWaitMax)
+	}
+	if p.CommandWait > p.CommandWaitMax {
+		bad("command wait %s: must not exceed command wait max %s", p.CommandWait, p.CommandWaitMax)
+	}
+	for name, d := range map[string]time.Duration{"message retention": p.MessageRetention, "connection TTL": p.ConnectionTTL, "command TTL": p.CommandTTL} {
+		if d < time.Second {
+			bad("%s %s: at least 1s", name, d)
+		}
+	}
+	switch p.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log level %q: want debug, info, warn or error", p.LogLevel)
+	}
+	if !logRetentions[p.LogRetention] {
+		bad("log retention %q: want a RetentionDays name such as ONE_MONTH", p.LogRetention)
+	}
+	switch p.RemovalPolicy {
+	case awscdk.RemovalPolicy_RETAIN, awscdk.RemovalPolicy_DESTROY:
+	default:
+		bad("removal policy %q: want RETAIN or DESTROY", p.RemovalPolicy)
+	}
+	switch p.Broker.DeploymentMode {
+	case SingleInstance:
+	case ClusterMultiAZ:
+		if strings.HasPrefix(p.Broker.InstanceType, "mq.t3.") {
+			bad("broker instance type %s: Amazon MQ runs %s on single instances only", p.Broker.InstanceType, p.Broker.InstanceType)
+		}
+	default:
+		bad("broker deployment mode %q: want %s or %s", p.Broker.DeploymentMode, SingleInstance, ClusterMultiAZ)
+	}
+	if !strings.HasPrefix(p.Broker.InstanceType, "mq.") {
+		bad("broker instance type %q: want an mq.* type", p.Broker.InstanceType)
+	}
+	if b := p.Publisher.BatchSize; b < 1 || b > 10000 {
+		bad("publisher batch size %d: want 1-10000", b)
+	}
+	if r := p.Publisher.RetryAttempts; r < -1 || r > 10000 {
+		bad("publisher retry attempts %d: want -1 (until the record expires) to 10000", r)
+	}
+	if a := p.Publisher.MaxRecordAge; a < time.Minute || a > 7*24*time.Hour {
+		bad("publisher max record age %s: want 1m-168h", a)
+	}
+	if (p.DomainName == "") != (p.CertificateArn == "") {
+		bad("custom domain: set both DomainName and CertificateArn, or neither")
+	}
+	return errors.Join(errs...)
+}
+
+// NewCentralSystemStack defines one stage of the central system. Invalid props panic, as CDK
+// constructs do at synth time; call Validate first to get an error instead.
+func NewCentralSystemStack(scope constructs.Construct, id string, props *CentralSystemStackProps) *CentralSystemStack {
+	var p CentralSystemStackProps
+	if props != nil {
+		p = *props
+	}
+	if err := p.Validate(); err != nil {
+		panic(fmt.Sprintf("central system stack %s: %v", id, err))
+	}
+	p = p.withDefaults()
+	sp := p.StackProps
+	if sp.Description == nil {
+		sp.Description = jsii.String("OCPP 1.6-J central system, stage " + p.Stage)
+	}
+	stack := awscdk.NewStack(scope, &id, &sp)
+	awscdk.Tags_Of(stack).Add(jsii.String("project"), jsii.String("ocpp-csms"), nil)
+	awscdk.Tags_Of(stack).Add(jsii.String("stage"), jsii.String(p.Stage), nil)
+
+	s := &CentralSystemStack{Stack: stack, Props: p}
+	s.Tables = newTables(stack, p)
+	s.TableDefinitions = s.Tables.Definitions
+	s.WebSocket = newWebSocketAPI(stack, p)
+	s.Broker = newBroker(stack, p)
+	s.Functions = newFunctions(stack, p, s.WebSocket, s.Broker)
+	s.Functions.grant(stack, s.Tables, s.WebSocket, s.Broker)
+	addPublisherSources(stack, p, s.Functions, s.Tables)
+	s.WebSocket.route(s.Functions)
+	s.HTTPAPI = newHTTPAPI(stack, p, s.Functions.ByName[FnAPI])
+	s.Edge = newEdge(stack, p, s.WebSocket)
+	s.Monitoring = newMonitoring(stack, p, s)
+
+	output := func(id, value, description string) {
+		awscdk.NewCfnOutput(stack, &id, &awscdk.CfnOutputProps{Value: &value, Description: &description})
+	}
+	output("ChargeBoxUrl", "wss://"+s.Edge.DomainName+"/ocpp/", "Charge boxes connect to this URL followed by their chargeBoxId")
+	output("HttpApiUrl", *s.HTTPAPI.API.ApiEndpoint(), "Operator API (IAM/SigV4 on every route but GET /health)")
+	output("WebSocketApiEndpoint", *s.WebSocket.Stage.Url(), "execute-api WebSocket endpoint (behind CloudFront; charge boxes use ChargeBoxUrl)")
+	output("ManagementEndpoint", s.WebSocket.ManagementEndpoint, "API Gateway Management API endpoint the functions post to")
+	output("DistributionDomainName", *s.Edge.Distribution.DistributionDomainName(), "CloudFront domain; point the custom domain's DNS record here")
+	output("BrokerAmqpEndpoint", s.Broker.AMQPEndpoint, "Amazon MQ for RabbitMQ AMQPS endpoint (private)")
+	output("BrokerSecretArn", *s.Broker.Secret.SecretArn(), "Secrets Manager secret with the broker username and password")
+	output("PublisherFailureQueueUrl", *s.Functions.FailureQueue.QueueUrl(), "Stream batches the publisher gave up on")
+	output("TablePrefix", p.TablePrefix, "Prefix of every DynamoDB table name")
+	return s
+}
+
+// seconds renders a duration as whole seconds, the form config.Load reads for intervals.
+func seconds(d time.Duration) string { return strconv.FormatInt(int64(d/time.Second), 10) }
+
+// duration renders a duration the way an operator would write it ("720h", "90s").
+func duration(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
+	}
+	return seconds(d) + "s"
+}

@@ -15,8 +15,10 @@ help: ## list the targets
 local: ## run the whole system on this machine (DynamoDB Local, gateway, HTTP API, publisher)
 	$(GO) run ./localstack run
 
+GOTESTSUM := $(GO) run gotest.tools/gotestsum@v1.13.0
+
 test: ## run every test against real local services (starts DynamoDB Local and RabbitMQ)
-	$(GO) run ./localstack exec -- $(GO) test -count=1 -timeout 15m ./...
+	$(GO) run ./localstack exec -- $(GOTESTSUM) --format pkgname-and-test-fails --format-hide-empty-pkg -- -count=1 -timeout 15m ./...
 
 test-short: ## unit tests only, no services
 	$(GO) test -short ./...

@@ -1,30 +1,6 @@
 // Command authorizer is the Lambda function behind the WebSocket API's $connect REQUEST authorizer: charge-box identity, registry and Basic auth.
-// It only wires configuration to shared/gateway.
 package main
 
-import (
-	"context"
-	"log/slog"
-	"os"
+import "github.com/serverless-ocpp/csms/shared/gateway"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"github.com/serverless-ocpp/csms/shared/config"
-	"github.com/serverless-ocpp/csms/shared/gateway"
-)
-
-func main() {
-	log := config.Logger()
-	cfg, err := config.Load()
-	if err != nil {
-		log.Error("configuration", "error", err)
-		os.Exit(1)
-	}
-	h, _, err := gateway.FromConfig(context.Background(), cfg, log)
-	if err != nil {
-		log.Error("setup", "error", err)
-		os.Exit(1)
-	}
-	slog.SetDefault(log)
-	lambda.Start(h.Authorize)
-}
+func main() { gateway.Main(func(h *gateway.Handlers) any { return h.Authorize }) }

@@ -3,6 +3,9 @@ package gateway
 import (
 	"context"
 	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/serverless-ocpp/csms/shared/config"
 	"github.com/serverless-ocpp/csms/shared/csms"
@@ -25,4 +28,22 @@ func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (*Hand
 		AutoRegister: cfg.AutoRegister, DefaultTenantID: cfg.DefaultTenantID,
 		ConnectionTTL: cfg.ConnectionTTL, MessageRetention: cfg.MessageRetention,
 	}, log), st, nil
+}
+
+// Main is the whole main of a WebSocket Lambda function: it loads the configuration, builds the
+// handlers and serves the one pick chooses. A bad configuration stops the function at start.
+func Main(pick func(*Handlers) any) {
+	log := config.Logger()
+	slog.SetDefault(log)
+	cfg, err := config.Load()
+	if err != nil {
+		log.Error("configuration", "error", err)
+		os.Exit(1)
+	}
+	h, _, err := FromConfig(context.Background(), cfg, log)
+	if err != nil {
+		log.Error("setup", "error", err)
+		os.Exit(1)
+	}
+	lambda.Start(pick(h))
 }

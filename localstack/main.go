@@ -120,11 +120,12 @@ func run(ctx context.Context) error {
 Local OCPP 1.6-J central system running.
   Charge boxes:    %s{chargeBoxId}   (subprotocol ocpp1.6)
   Management API:  %s/@connections/{connectionId}
-  Operator API:    %s
+  Operator API:    %s   (Authorization: Bearer $API_TOKEN)
+  API_TOKEN:       %s
   DynamoDB:        %s (tables prefixed %q)
   Publishing to:   %s
 Ctrl-C stops everything.
-`, st.WSURL, st.ManagementURL, st.HTTPURL, endpoint, cfg.TablePrefix, publishing)
+`, st.WSURL, st.ManagementURL, st.HTTPURL, tokenNote(cfg.APIToken, st.Config.APIToken), endpoint, cfg.TablePrefix, publishing)
 	<-ctx.Done()
 	fmt.Println("\nstopping...")
 	return st.Close()
@@ -205,4 +206,13 @@ func reachable(addr string) bool {
 	}
 	c.Close()
 	return true
+}
+
+// tokenNote shows a generated operator token (the operator needs it) but never one from the
+// environment.
+func tokenNote(fromEnv, used string) string {
+	if fromEnv != "" {
+		return "from the environment"
+	}
+	return used + "   (generated; export API_TOKEN=" + used + ")"
 }

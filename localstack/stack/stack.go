@@ -5,6 +5,9 @@ package stack
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -18,7 +21,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
 	"github.com/serverless-ocpp/csms/localstack/apigw"
+	"github.com/serverless-ocpp/csms/localstack/httpapi"
 	"github.com/serverless-ocpp/csms/localstack/streams"
+	"github.com/serverless-ocpp/csms/shared/api"
 	"github.com/serverless-ocpp/csms/shared/bus"
 	"github.com/serverless-ocpp/csms/shared/config"
 	"github.com/serverless-ocpp/csms/shared/gateway"
@@ -82,6 +87,9 @@ func Start(ctx context.Context, cfg config.Config, opts Options, log *slog.Logge
 	if cfg.ManagementEndpoint == "" {
 		cfg.ManagementEndpoint = s.ManagementURL
 	}
+	if cfg.APIToken == "" {
+		cfg.APIToken = newToken()
+	}
 	s.Config = cfg
 
 	h, st, err := gateway.FromConfig(ctx, cfg, log)
@@ -113,8 +121,43 @@ func Start(ctx context.Context, cfg config.Config, opts Options, log *slog.Logge
 		}
 	}
 	s.serve(wsLn, s.ws)
-	s.serve(httpLn, http.NotFoundHandler())
+	apiHandler, err := api.FromConfig(ctx, cfg, log)
+	if err != nil {
+		cancel()
+		wsLn.Close()
+		httpLn.Close()
+		return nil, err
+	}
+	s.serve(httpLn, bearer(cfg.APIToken, httpapi.New(apiHandler.Handle, httpapi.Options{Logger: log})))
 	return s, nil
+}
+
+// bearer stands in for the HTTP API's IAM authorization: every route but GET /health needs
+// "Authorization: Bearer <token>" (compared in constant time). On AWS the gateway checks
+// SigV4 and the function never sees unauthenticated requests.
+func bearer(token string, next http.Handler) http.Handler {
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Path == "/health" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("WWW-Authenticate", "Bearer")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"error":"missing or invalid bearer token"}`))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// newToken returns a random operator token for a stack started without API_TOKEN.
+func newToken() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms.
+	return hex.EncodeToString(b)
 }
 
 // startPublisher reads the streams of the tables the publisher consumes and invokes the real

@@ -38,15 +38,16 @@ func (s *Service) heartbeat(_ context.Context, _ *call, _ *ocpp.HeartbeatRequest
 }
 
 func (s *Service) authorize(ctx context.Context, _ *call, req *ocpp.AuthorizeRequest) (*ocpp.AuthorizeResponse, error) {
-	info, err := s.idTagInfo(ctx, req.IDTag)
+	info, err := s.idTagInfo(ctx, req.IDTag, true)
 	if err != nil {
 		return nil, err
 	}
 	return &ocpp.AuthorizeResponse{IDTagInfo: info}, nil
 }
 
-// idTagInfo looks an id tag up on the authorization list.
-func (s *Service) idTagInfo(ctx context.Context, idTag string) (ocpp.IDTagInfo, error) {
+// idTagInfo looks an id tag up on the authorization list. With limit, an accepted tag already
+// running its maxActiveTransactions sessions is ConcurrentTx.
+func (s *Service) idTagInfo(ctx context.Context, idTag string, limit bool) (ocpp.IDTagInfo, error) {
 	t, err := s.store.GetIDTag(ctx, idTag)
 	if errors.Is(err, store.ErrNotFound) {
 		if s.opts.AcceptUnknownTags {
@@ -71,11 +72,21 @@ func (s *Service) idTagInfo(ctx context.Context, idTag string) (ocpp.IDTagInfo, 
 			}
 		}
 	}
+	if limit && info.Status == ocpp.AuthorizationStatusAccepted && t.MaxActiveTransactions > 0 {
+		running, err := s.store.CountRunning(ctx, idTag)
+		if err != nil {
+			return ocpp.IDTagInfo{}, err
+		}
+		if running >= t.MaxActiveTransactions {
+			info.Status = ocpp.AuthorizationStatusConcurrentTx
+		}
+	}
 	return info, nil
 }
 
 func (s *Service) startTransaction(ctx context.Context, c *call, req *ocpp.StartTransactionRequest) (*ocpp.StartTransactionResponse, error) {
-	info, err := s.idTagInfo(ctx, req.IDTag)
+	// Counted before this session is stored, so the limit-th session is still Accepted.
+	info, err := s.idTagInfo(ctx, req.IDTag, true)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +123,7 @@ func (s *Service) stopTransaction(ctx context.Context, c *call, req *ocpp.StopTr
 	}
 	resp := &ocpp.StopTransactionResponse{}
 	if req.IDTag != "" {
-		info, err := s.idTagInfo(ctx, req.IDTag)
+		info, err := s.idTagInfo(ctx, req.IDTag, false)
 		if err != nil {
 			return nil, err
 		}

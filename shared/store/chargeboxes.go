@@ -36,6 +36,35 @@ type ChargeBox struct {
 	FirmwareStatusAt    string `dynamodbav:"firmwareStatusAt,omitempty"`
 	DiagnosticsStatus   string `dynamodbav:"diagnosticsStatus,omitempty"`
 	DiagnosticsStatusAt string `dynamodbav:"diagnosticsStatusAt,omitempty"`
+
+	// EVSEs maps connector ids ("1") to registered EVSE ids; connectors without one use the
+	// default "<chargeBoxId>*<connectorId>".
+	EVSEs map[string]string `dynamodbav:"evses,omitempty"`
+	// Configuration caches the box's configuration keys from GetConfiguration answers and
+	// accepted ChangeConfiguration requests.
+	Configuration   map[string]ConfigValue `dynamodbav:"configuration,omitempty"`
+	ConfigurationAt string                 `dynamodbav:"configurationAt,omitempty"`
+	// LocalListVersion is the box's local authorization list version, as last reported by
+	// GetLocalListVersion or set by an accepted SendLocalList.
+	LocalListVersion   *int   `dynamodbav:"localListVersion,omitempty"`
+	LocalListVersionAt string `dynamodbav:"localListVersionAt,omitempty"`
+	// Availability is the availability last requested per connector id ("0" is the box) by a
+	// ChangeAvailability the box accepted or scheduled.
+	Availability map[string]Availability `dynamodbav:"availability,omitempty"`
+}
+
+// ConfigValue is one cached configuration key; Value is nil when the box reported none.
+type ConfigValue struct {
+	Value    *string `dynamodbav:"value,omitempty"`
+	Readonly bool    `dynamodbav:"readonly"`
+}
+
+// Availability is a requested availability of one connector.
+type Availability struct {
+	Type string `dynamodbav:"type"`
+	// Status is the box's answer: Accepted or Scheduled.
+	Status string `dynamodbav:"status"`
+	At     string `dynamodbav:"at"`
 }
 
 // Boot is what a BootNotification tells about the box.

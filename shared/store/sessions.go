@@ -35,7 +35,12 @@ type Session struct {
 	StartedAt     string `dynamodbav:"startedAt,omitempty"`
 	ReservationID *int   `dynamodbav:"reservationId,omitempty"`
 	Status        string `dynamodbav:"status"`
-	CreatedAt     string `dynamodbav:"createdAt,omitempty"`
+	// RunningIDTag is the idTag while the session runs, absent afterwards: the sparse index
+	// runningByIdTag counts a tag's running sessions from it.
+	RunningIDTag string `dynamodbav:"runningIdTag,omitempty"`
+	// ReservationConsumed tells that the start consumed reservation ReservationID.
+	ReservationConsumed bool   `dynamodbav:"reservationConsumed,omitempty"`
+	CreatedAt           string `dynamodbav:"createdAt,omitempty"`
 
 	MeterStop       *int   `dynamodbav:"meterStop,omitempty"`
 	StoppedAt       string `dynamodbav:"stoppedAt,omitempty"`
@@ -78,7 +83,10 @@ func (s *Store) StartSession(ctx context.Context, sess Session, now time.Time) (
 	if err != nil {
 		return 0, err
 	}
-	sess.TransactionID, sess.Status, sess.CreatedAt = id, SessionRunning, FormatTime(now)
+	sess.TransactionID, sess.Status, sess.CreatedAt, sess.RunningIDTag = id, SessionRunning, FormatTime(now), sess.IDTag
+	// A start naming a reservation consumes it in the same transaction; when the reservation
+	// is unknown, expired or used, the start is stored without it.
+	sess.ReservationConsumed = sess.ReservationID != nil
 	for attempt := 0; attempt < 8; attempt++ {
 		conn, err := s.GetConnector(ctx, sess.ChargeBoxID, sess.ConnectorID)
 		if err != nil && !errors.Is(err, ErrNotFound) {
@@ -91,6 +99,10 @@ func (s *Store) StartSession(ctx context.Context, sess Session, now time.Time) (
 		reasons := cancellationReasons(err)
 		if reasons == nil {
 			return 0, err
+		}
+		if sess.ReservationConsumed && reasons[len(reasons)-1] == "ConditionalCheckFailed" && reasons[0] != "ConditionalCheckFailed" {
+			sess.ReservationConsumed = false
+			continue
 		}
 		if reasons[0] == "ConditionalCheckFailed" {
 			// Another attempt of the same start won; hand out its id.
@@ -133,8 +145,11 @@ func (s *Store) startTransact(ctx context.Context, key string, sess Session, old
 			ExpressionAttributeNames: cu.names, ExpressionAttributeValues: cu.values,
 		}},
 	}
+	abandonAt := -1
 	if abandon && oldTx != 0 && oldTx != sess.TransactionID {
+		abandonAt = len(items)
 		var au update
+		au.remove("runningIdTag")
 		au.set("status", str(SessionAbandoned))
 		au.set("abandonedAt", str(FormatTime(now)))
 		au.set("abandonedBy", num(int64(sess.TransactionID)))
@@ -145,8 +160,11 @@ func (s *Store) startTransact(ctx context.Context, key string, sess Session, old
 			ExpressionAttributeNames: au.names, ExpressionAttributeValues: au.values,
 		}})
 	}
+	if sess.ReservationConsumed {
+		items = append(items, consumeReservation(s, sess, now))
+	}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if reasons := cancellationReasons(err); len(reasons) == 4 && reasons[3] == "ConditionalCheckFailed" && reasons[0] != "ConditionalCheckFailed" {
+	if reasons := cancellationReasons(err); abandonAt > 0 && len(reasons) > abandonAt && reasons[abandonAt] == "ConditionalCheckFailed" && reasons[0] != "ConditionalCheckFailed" {
 		// The old session is no longer running (it was stopped meanwhile): just take the connector.
 		return s.startTransact(ctx, key, sess, oldTx, false, now)
 	}
@@ -213,6 +231,7 @@ type Stop struct {
 // session marked unknownStart. It reports whether anything changed.
 func (s *Store) StopSession(ctx context.Context, st Stop, now time.Time) (bool, error) {
 	var u update
+	u.remove("runningIdTag")
 	u.set("status", str(SessionFinished))
 	u.set("meterStop", num(int64(st.MeterStop)))
 	u.set("stoppedAt", str(st.StoppedAt))

@@ -74,6 +74,9 @@ var (
 		PartitionKey: n("transactionId"),
 		Indexes: []Index{
 			{Name: "byChargeBox", PartitionKey: s("chargeBoxId"), SortKey: ps("startedAt")},
+			// Sparse: only running sessions carry runningIdTag, so counting a tag's running
+			// sessions (maxActiveTransactions, ConcurrentTx) reads those and nothing else.
+			{Name: "runningByIdTag", PartitionKey: s("runningIdTag")},
 		},
 		Stream: true,
 	}
@@ -116,10 +119,22 @@ var (
 	}
 )
 
+// Reservations holds ReserveNow reservations a box accepted, by box and reservationId; a
+// StartTransaction carrying the id consumes its reservation.
+var Reservations = Table{Name: "reservations", PartitionKey: s("chargeBoxId"), SortKey: pn("reservationId"), TTLAttribute: ExpiresAt}
+
+// ChargingProfiles holds the charging profiles a box accepted, per connector (profileKey is
+// "<connectorId>#<chargingProfileId>").
+var ChargingProfiles = Table{Name: "charging-profiles", PartitionKey: s("chargeBoxId"), SortKey: ps("profileKey")}
+
+// EVSEs maps registered EVSE ids to one connector of one box; ids without an entry follow the
+// default form "<chargeBoxId>*<connectorId>".
+var EVSEs = Table{Name: "evses", PartitionKey: s("evseId")}
+
 // CounterKey is the TransactionStarts item that holds the last transaction id given out.
 const CounterKey = "#counter"
 
 // All lists every table, in a fixed order.
 func All() []Table {
-	return []Table{ChargeBoxes, Connections, Connectors, IDTags, Sessions, TransactionStarts, MeterValues, Messages, Commands}
+	return []Table{ChargeBoxes, Connections, Connectors, IDTags, Sessions, TransactionStarts, MeterValues, Messages, Commands, Reservations, ChargingProfiles, EVSEs}
 }

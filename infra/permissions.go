@@ -59,6 +59,9 @@ var FunctionAccess = map[string]Access{
 		tables.Messages.Name:          {PutItem, Query},
 		tables.Commands.Name:          {GetItem, UpdateItem},
 		tables.Connections.Name:       {GetItem, UpdateItem},
+		// Effects of remote-command answers, and StartTransaction consuming a reservation.
+		tables.Reservations.Name:     {PutItem, UpdateItem},
+		tables.ChargingProfiles.Name: {Query, PutItem, DeleteItem},
 	}},
 	FnDisconnect: {Tables: map[string][]string{
 		tables.Connections.Name: {DeleteItem, GetItem},

@@ -92,14 +92,19 @@ func (s *Service) startTransaction(ctx context.Context, c *call, req *ocpp.Start
 	}
 	// The session is stored whatever the tag's status: the box has started it and will
 	// stop it (or not) by its own configuration, and the energy must be accounted.
-	id, err := s.store.StartSession(ctx, store.Session{
+	started, err := s.store.Start(ctx, store.Session{
 		ChargeBoxID: c.ChargeBoxID, TenantID: c.TenantID, ConnectorID: req.ConnectorID, IDTag: req.IDTag,
 		MeterStart: req.MeterStart, StartedAt: store.FormatTime(req.Timestamp.Time), ReservationID: req.ReservationID,
+		IDTagStatus: string(info.Status),
 	}, s.now())
 	if err != nil {
 		return nil, err
 	}
-	return &ocpp.StartTransactionResponse{TransactionID: id, IDTagInfo: info}, nil
+	if started.Retry && started.IDTagStatus != "" {
+		// A retry is answered as the first start was; counting now would count that session.
+		info.Status = ocpp.AuthorizationStatus(started.IDTagStatus)
+	}
+	return &ocpp.StartTransactionResponse{TransactionID: started.TransactionID, IDTagInfo: info}, nil
 }
 
 func (s *Service) stopTransaction(ctx context.Context, c *call, req *ocpp.StopTransactionRequest) (*ocpp.StopTransactionResponse, error) {

@@ -193,6 +193,16 @@ func (s *Service) completeCommand(ctx context.Context, c *call, frame ocpp.Frame
 			o.Status, o.ErrorCode, o.ErrorDescription = store.CommandRejected, string(oe.Code), oe.Description
 		}
 	}
+	if o.Status == store.CommandAnswered {
+		// The effect is stored before the command reads as answered, so an API caller who sees
+		// the answer also sees what it changed. Effects are idempotent, so a repeated answer
+		// that applies one again does no harm.
+		answered := pending
+		answered.Response = o.Response
+		if err := s.applyEffect(ctx, answered); err != nil {
+			log.Error("apply answer's effect", "action", pending.Action, "error", err)
+		}
+	}
 	cmd, err := s.store.CompleteCommand(ctx, c.ChargeBoxID, frame.UniqueID, o)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -201,11 +211,6 @@ func (s *Service) completeCommand(ctx context.Context, c *call, frame ocpp.Frame
 		log.Error("record answer", "action", pending.Action, "error", err)
 	default:
 		log.Info("call answered", "action", cmd.Action, "status", o.Status)
-		if o.Status == store.CommandAnswered {
-			if err := s.applyEffect(ctx, cmd); err != nil {
-				log.Error("apply answer's effect", "action", cmd.Action, "error", err)
-			}
-		}
 	}
 	return pending.Action
 }

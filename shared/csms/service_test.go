@@ -378,3 +378,32 @@ func TestFrameLogHoldsBothFrames(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRetriedStartKeepsItsAnswer: with one transaction allowed per tag, a retried
+// StartTransaction must not count its own session and turn into ConcurrentTx.
+func TestRetriedStartKeepsItsAnswer(t *testing.T) {
+	f := newFixture(t, Options{})
+	if err := f.st.PutIDTag(context.Background(), store.IDTag{IDTag: "ONE", Status: "Accepted", MaxActiveTransactions: 1}); err != nil {
+		t.Fatal(err)
+	}
+	start := `{"connectorId":1,"idTag":"ONE","meterStart":0,"timestamp":"2026-11-23T11:00:00Z"}`
+	var first, retry, other ocpp.StartTransactionResponse
+	f.call("StartTransaction", start, &first)
+	f.call("StartTransaction", start, &retry)
+	if first.IDTagInfo.Status != ocpp.AuthorizationStatusAccepted || retry.IDTagInfo.Status != ocpp.AuthorizationStatusAccepted || retry.TransactionID != first.TransactionID {
+		t.Fatalf("first %+v, retry %+v", first, retry)
+	}
+	// The running-session index is eventually consistent: poll until the second start sees it.
+	// Each attempt is a new start (its own timestamp), not a retry of the previous one.
+	deadline := time.Now().Add(10 * time.Second)
+	for i := 0; ; i++ {
+		f.call("StartTransaction", fmt.Sprintf(`{"connectorId":2,"idTag":"ONE","meterStart":0,"timestamp":"2026-11-23T11:05:%02dZ"}`, i%60), &other)
+		if other.IDTagInfo.Status == ocpp.AuthorizationStatusConcurrentTx || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if other.IDTagInfo.Status != ocpp.AuthorizationStatusConcurrentTx {
+		t.Fatalf("second transaction of a one-transaction tag: %+v", other)
+	}
+}

@@ -39,8 +39,10 @@ type Session struct {
 	// runningByIdTag counts a tag's running sessions from it.
 	RunningIDTag string `dynamodbav:"runningIdTag,omitempty"`
 	// ReservationConsumed tells that the start consumed reservation ReservationID.
-	ReservationConsumed bool   `dynamodbav:"reservationConsumed,omitempty"`
-	CreatedAt           string `dynamodbav:"createdAt,omitempty"`
+	ReservationConsumed bool `dynamodbav:"reservationConsumed,omitempty"`
+	// IDTagStatus is the authorization status StartTransaction was answered with.
+	IDTagStatus string `dynamodbav:"idTagStatus,omitempty"`
+	CreatedAt   string `dynamodbav:"createdAt,omitempty"`
 
 	MeterStop       *int   `dynamodbav:"meterStop,omitempty"`
 	StoppedAt       string `dynamodbav:"stoppedAt,omitempty"`
@@ -63,25 +65,41 @@ func StartKey(box string, connector int, idTag string, ts time.Time) string {
 type startItem struct {
 	StartKey      string `dynamodbav:"startKey"`
 	TransactionID int    `dynamodbav:"transactionId"`
+	IDTagStatus   string `dynamodbav:"idTagStatus,omitempty"`
+}
+
+// Started is the outcome of Start.
+type Started struct {
+	TransactionID int
+	// IDTagStatus is the authorization status the first start was answered with.
+	IDTagStatus string
+	// Retry tells that this start was already stored: the answer must be the first one.
+	Retry bool
+}
+
+// StartSession is Start for callers that need only the transaction id.
+func (s *Store) StartSession(ctx context.Context, sess Session, now time.Time) (int, error) {
+	r, err := s.Start(ctx, sess, now)
+	return r.TransactionID, err
 }
 
 // StartSession stores a new running session, or returns the transaction id already given to
 // the same start (a retry). A session still running on the same connector is closed as
 // abandoned in the same transaction. Twenty identical starts racing get one id and one session.
-func (s *Store) StartSession(ctx context.Context, sess Session, now time.Time) (int, error) {
+func (s *Store) Start(ctx context.Context, sess Session, now time.Time) (Started, error) {
 	startedAt, err := time.Parse(timeFormat, sess.StartedAt)
 	if err != nil {
-		return 0, fmt.Errorf("start session: startedAt %q: %w", sess.StartedAt, err)
+		return Started{}, fmt.Errorf("start session: startedAt %q: %w", sess.StartedAt, err)
 	}
 	key := StartKey(sess.ChargeBoxID, sess.ConnectorID, sess.IDTag, startedAt)
-	if id, err := s.startedAs(ctx, key); err == nil {
-		return id, nil
+	if r, err := s.startedAs(ctx, key); err == nil {
+		return r, nil
 	} else if !errors.Is(err, ErrNotFound) {
-		return 0, err
+		return Started{}, err
 	}
 	id, err := s.nextTransactionID(ctx)
 	if err != nil {
-		return 0, err
+		return Started{}, err
 	}
 	sess.TransactionID, sess.Status, sess.CreatedAt, sess.RunningIDTag = id, SessionRunning, FormatTime(now), sess.IDTag
 	// A start naming a reservation consumes it in the same transaction; when the reservation
@@ -90,15 +108,15 @@ func (s *Store) StartSession(ctx context.Context, sess Session, now time.Time) (
 	for attempt := 0; attempt < 8; attempt++ {
 		conn, err := s.GetConnector(ctx, sess.ChargeBoxID, sess.ConnectorID)
 		if err != nil && !errors.Is(err, ErrNotFound) {
-			return 0, err
+			return Started{}, err
 		}
 		err = s.startTransact(ctx, key, sess, conn.RunningTransactionID, true, now)
 		if err == nil {
-			return id, nil
+			return Started{TransactionID: id, IDTagStatus: sess.IDTagStatus}, nil
 		}
 		reasons := cancellationReasons(err)
 		if reasons == nil {
-			return 0, err
+			return Started{}, err
 		}
 		if sess.ReservationConsumed && reasons[len(reasons)-1] == "ConditionalCheckFailed" && reasons[0] != "ConditionalCheckFailed" {
 			sess.ReservationConsumed = false
@@ -111,10 +129,10 @@ func (s *Store) StartSession(ctx context.Context, sess Session, now time.Time) (
 		// The connector changed under us (another start or a stop) or the transaction
 		// conflicted: read again and retry.
 		if err := sleep(ctx, attempt); err != nil {
-			return 0, err
+			return Started{}, err
 		}
 	}
-	return 0, fmt.Errorf("start session on %s/%d: too much contention", sess.ChargeBoxID, sess.ConnectorID)
+	return Started{}, fmt.Errorf("start session on %s/%d: too much contention", sess.ChargeBoxID, sess.ConnectorID)
 }
 
 // startTransact writes the start key, the session and the connector's running transaction;
@@ -124,7 +142,7 @@ func (s *Store) startTransact(ctx context.Context, key string, sess Session, old
 	if err != nil {
 		return err
 	}
-	startItem, err := marshal(startItem{StartKey: key, TransactionID: sess.TransactionID})
+	startItem, err := marshal(startItem{StartKey: key, TransactionID: sess.TransactionID, IDTagStatus: sess.IDTagStatus})
 	if err != nil {
 		return err
 	}
@@ -171,12 +189,12 @@ func (s *Store) startTransact(ctx context.Context, key string, sess Session, old
 	return err
 }
 
-func (s *Store) startedAs(ctx context.Context, key string) (int, error) {
+func (s *Store) startedAs(ctx context.Context, key string) (Started, error) {
 	var it startItem
 	if err := s.get(ctx, tables.TransactionStarts, map[string]types.AttributeValue{"startKey": str(key)}, &it); err != nil {
-		return 0, err
+		return Started{}, err
 	}
-	return it.TransactionID, nil
+	return Started{TransactionID: it.TransactionID, IDTagStatus: it.IDTagStatus, Retry: true}, nil
 }
 
 // nextTransactionID hands out transaction ids 1, 2, 3... from an atomic counter; they stay

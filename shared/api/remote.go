@@ -330,7 +330,7 @@ func (a *API) command(w http.ResponseWriter, r *http.Request, box string, action
 		a.abandon(log, box, id, "the charge box's connection was gone")
 		if _, err := a.store.Disconnect(ctx, box, conn.ConnectionID, store.ConnectionEvent{
 			ChargeBoxID: box, TenantID: conn.TenantID, ConnectionID: conn.ConnectionID, EventType: "disconnected",
-			Status: "gone", OccurredAt: a.now(), Retention: a.opts.MessageRetention,
+			Status: "Disconnected", OccurredAt: a.now(), Retention: a.opts.MessageRetention,
 		}); err != nil {
 			log.Error("remove stale connection", "error", err)
 		}

@@ -44,36 +44,36 @@ var FunctionAccess = map[string]Access{
 		// PutItem: auto-registration of unknown charge boxes.
 		tables.ChargeBoxes.Name: {GetItem, PutItem},
 	}},
+	// connect writes the connection row and its "connected" event in one transaction.
 	FnConnect: {Tables: map[string][]string{
-		tables.Connections.Name: {PutItem, UpdateItem},
+		tables.Connections.Name: {PutItem},
 		tables.Messages.Name:    {PutItem},
-		tables.ChargeBoxes.Name: {UpdateItem, GetItem},
 	}},
-	FnMessage: {ManageConnections: true, Tables: map[string][]string{
-		tables.ChargeBoxes.Name:       {GetItem, UpdateItem},
-		tables.Connectors.Name:        {GetItem, PutItem, UpdateItem, Query},
-		tables.IDTags.Name:            {GetItem, UpdateItem},
-		tables.Sessions.Name:          {GetItem, PutItem, UpdateItem, Query},
+	// message answers through the route response, so it never posts to a connection.
+	FnMessage: {Tables: map[string][]string{
+		tables.ChargeBoxes.Name:       {UpdateItem},
+		tables.Connectors.Name:        {GetItem, UpdateItem},
+		tables.IDTags.Name:            {GetItem},
+		tables.Sessions.Name:          {PutItem, UpdateItem, Query},
 		tables.TransactionStarts.Name: {GetItem, PutItem, UpdateItem},
-		tables.MeterValues.Name:       {PutItem, BatchWriteItem},
-		tables.Messages.Name:          {PutItem, Query},
+		tables.MeterValues.Name:       {BatchWriteItem},
+		tables.Messages.Name:          {PutItem},
 		tables.Commands.Name:          {GetItem, UpdateItem},
-		tables.Connections.Name:       {GetItem, UpdateItem},
+		tables.Connections.Name:       {UpdateItem},
 		// Effects of remote-command answers, and StartTransaction consuming a reservation.
 		tables.Reservations.Name:     {PutItem, UpdateItem},
 		tables.ChargingProfiles.Name: {Query, PutItem, DeleteItem},
 	}},
+	// disconnect deletes the connection row (if still its own) and logs "disconnected".
 	FnDisconnect: {Tables: map[string][]string{
-		tables.Connections.Name: {DeleteItem, GetItem},
+		tables.Connections.Name: {DeleteItem},
 		tables.Messages.Name:    {PutItem},
-		tables.ChargeBoxes.Name: {UpdateItem},
 	}},
 	// The operator API reads and writes every table, including tables added to shared/tables later.
 	FnAPI: {ManageConnections: true, Tables: everyTable(
 		GetItem, PutItem, UpdateItem, DeleteItem, Query, Scan, BatchGetItem, BatchWriteItem, ConditionCheckItem)},
 	FnPublisher: {BrokerSecret: true, Tables: map[string][]string{
 		tables.MeterValues.Name: {Query},
-		tables.ChargeBoxes.Name: {GetItem},
 	}},
 }
 

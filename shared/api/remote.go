@@ -164,22 +164,26 @@ func remote(op operation) func(a *API, w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// startSession serves the original system's POST /evses/{evseId}/remote/start-session.
-func startSession(a *API, w http.ResponseWriter, r *http.Request) {
-	box, connector, err := a.store.ResolveEVSE(r.Context(), r.PathValue("evseId"))
+// evseRequest resolves the EVSE of an original-system route and reads its JSON object body.
+func (a *API) evseRequest(r *http.Request) (box string, connector int, body map[string]any, err error) {
+	box, connector, err = a.store.ResolveEVSE(r.Context(), r.PathValue("evseId"))
 	if errors.Is(err, store.ErrNotFound) {
 		err = notFound("EVSE %s is neither registered nor of the form <chargeBoxId>*<connectorId>", r.PathValue("evseId"))
 	}
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return "", 0, nil, err
 	}
 	raw, err := readBody(r)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return "", 0, nil, err
 	}
-	body, err := jsonObject(raw)
+	body, err = jsonObject(raw)
+	return box, connector, body, err
+}
+
+// startSession serves the original system's POST /evses/{evseId}/remote/start-session.
+func startSession(a *API, w http.ResponseWriter, r *http.Request) {
+	box, connector, body, err := a.evseRequest(r)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -205,20 +209,7 @@ func startSession(a *API, w http.ResponseWriter, r *http.Request) {
 
 // stopSession serves the original system's POST /evses/{evseId}/remote/stop-session.
 func stopSession(a *API, w http.ResponseWriter, r *http.Request) {
-	box, _, err := a.store.ResolveEVSE(r.Context(), r.PathValue("evseId"))
-	if errors.Is(err, store.ErrNotFound) {
-		err = notFound("EVSE %s is neither registered nor of the form <chargeBoxId>*<connectorId>", r.PathValue("evseId"))
-	}
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	raw, err := readBody(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	body, err := jsonObject(raw)
+	box, _, body, err := a.evseRequest(r)
 	if err != nil {
 		a.fail(w, r, err)
 		return

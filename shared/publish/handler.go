@@ -121,7 +121,16 @@ func (h *handler) handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 		}
 		err := h.pub.Publish(ctx, round...)
 		for k, b := range owners {
-			if merr := bus.MessageError(err, k); merr != nil {
+			merr := bus.MessageError(err, k)
+			switch {
+			case errors.Is(merr, bus.ErrReturned):
+				// No queue is bound for this routing key: no consumer wants it. Retrying would
+				// hold back every later record of the box (sessions too) for a binding that may
+				// never come, so the message is logged as dropped and the box goes on.
+				m := round[k]
+				h.log.Error("unroutable message dropped: no queue is bound for its routing key",
+					"exchange", m.Exchange, "routingKey", m.RoutingKey, "messageId", m.MessageID, "chargeBoxId", b.id)
+			case merr != nil:
 				h.fail(b, merr)
 				continue
 			}

@@ -353,6 +353,31 @@ func TestHandlerKeepsPerBoxOrderAndFailsTheRestOfAFailedBox(t *testing.T) {
 	}
 }
 
+// TestUnroutableMessageDoesNotStallTheBox: a routing key no queue is bound for must not hold
+// back the box's later records (its sessions among them) forever.
+func TestUnroutableMessageDoesNotStallTheBox(t *testing.T) {
+	recs := []events.DynamoDBEventRecord{
+		frameRecord(t, "A", "1", heartbeat("a1")...),
+		frameRecord(t, "A", "2", heartbeat("a2")...),
+	}
+	pub := &fakePublisher{fail: func(m bus.Message) error {
+		if m.MessageID == "A/1/1" {
+			return fmt.Errorf("message %s: %w", m.MessageID, bus.ErrReturned)
+		}
+		return nil
+	}}
+	resp, err := NewHandler(pub, nil, nil)(context.Background(), events.DynamoDBEvent{Records: recs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := failures(resp); len(got) != 0 {
+		t.Fatalf("failures %v: an unroutable message must not be retried", got)
+	}
+	if got := strings.Join(pub.ids(), " "); got != "A/1/0 A/2/0 A/2/1" {
+		t.Fatalf("published %s, want everything but the unroutable message", got)
+	}
+}
+
 func TestHandlerPublishesOnlyWhatShouldBePublished(t *testing.T) {
 	running := sessionRow{TransactionID: 7, ChargeBoxID: "CB1", ConnectorID: intp(1), IDTag: "T", MeterStart: i64p(0), StartedAt: "2025-05-06T07:00:00Z", Status: "running"}
 	done := running

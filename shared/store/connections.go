@@ -43,6 +43,11 @@ func (s *Store) Connect(ctx context.Context, c Connection, event ConnectionEvent
 		{Put: &types.Put{TableName: s.Table(tables.Connections), Item: conn}},
 		{Put: &types.Put{TableName: s.Table(tables.Messages), Item: row, ConditionExpression: aws.String("attribute_not_exists(seq)")}},
 	}})
+	if reasons := cancellationReasons(err); len(reasons) == 2 && reasons[1] == "ConditionalCheckFailed" {
+		// The event row exists: this $connect is a replay of one that already took effect.
+		// Writing the row again could overwrite a newer connection, so nothing is written.
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("connect %s (%s): %w", c.ChargeBoxID, c.ConnectionID, err)
 	}

@@ -236,3 +236,25 @@ func TestBootRecordsAndReturnsRegistration(t *testing.T) {
 		t.Fatalf("box %+v", b)
 	}
 }
+
+func TestConnectReplayIsIdempotent(t *testing.T) {
+	st := storetest.New(t)
+	ctx := context.Background()
+	connect := func(conn string) error {
+		return st.Connect(ctx, store.Connection{ChargeBoxID: "CP1", ConnectionID: conn, ConnectedAt: store.FormatTime(t0), ExpiresAt: t0.Unix()},
+			store.ConnectionEvent{ChargeBoxID: "CP1", ConnectionID: conn, EventType: "connected", OccurredAt: t0, Retention: time.Hour})
+	}
+	if err := connect("first"); err != nil {
+		t.Fatal(err)
+	}
+	if err := connect("second"); err != nil {
+		t.Fatal(err)
+	}
+	// A late replay of the first $connect succeeds and leaves the newer connection in place.
+	if err := connect("first"); err != nil {
+		t.Fatalf("replayed connect: %v", err)
+	}
+	if c, err := st.GetConnection(ctx, "CP1"); err != nil || c.ConnectionID != "second" {
+		t.Fatalf("connection %+v, %v; want the newer one kept", c, err)
+	}
+}

@@ -7,7 +7,7 @@ export LOCAL_DIR
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .DEFAULT_GOAL := help
-.PHONY: help local test test-short fuzz build lint fmt vet invoke clean synth bootstrap deploy
+.PHONY: help local test test-short fuzz build lint fmt vet invoke clean synth bootstrap deploy simulate load bench calls cost lambda-perf
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -56,6 +56,28 @@ bootstrap: build $(CDK) ## once per account and region: cdk bootstrap
 
 deploy: build $(CDK) ## deploy stage STAGE (default dev) to the current AWS account and region
 	cd infra && $(CDK) deploy $(CDK_FLAGS)
+
+BOXES ?= 500
+URL ?= ws://127.0.0.1:8080/ocpp
+DURATION ?= 2m
+
+simulate: ## BOXES simulated charge boxes against URL for DURATION (SIM_ARGS: -password, -misbehave, -timescale ...)
+	$(GO) run ./localstack/simulator/cmd/simulate -boxes $(BOXES) -url $(URL) -duration $(DURATION) $(SIM_ARGS)
+
+load: ## 1,000 boxes x 5 min on the local stack; sessions stored and published once (LOAD_BOXES, LOAD_DURATION, LOAD_TIMESCALE)
+	$(GO) run ./localstack exec -- $(GO) run ./localstack/load/cmd/load
+
+bench: ## benchmarks (parse, validate, dispatch, handlers on DynamoDB Local) into docs/performance.md
+	set -o pipefail; $(GO) run ./localstack exec -- $(GO) test -run '^$$' -bench . -benchmem -benchtime $${BENCHTIME:-1s} ./shared/ocpp/ ./shared/csms/ | $(GO) run ./localstack/load/cmd/benchdoc
+
+calls: ## AWS calls per OCPP action beside localstack/budget/budget.json, into docs/performance.md
+	$(GO) run ./localstack exec -- $(GO) run ./localstack/budget/cmd/calls
+
+cost: ## monthly AWS cost per charge box (ARGS="-boxes 5000 -sessions-per-day 8 ...") into docs/cost.md
+	$(GO) run ./localstack exec -- $(GO) run ./localstack/cost/cmd/cost $(ARGS)
+
+lambda-perf: ## zip sizes and cold-start init time of every Lambda
+	$(GO) run ./localstack exec -- $(GO) run ./localstack/lambdaperf/cmd/lambdaperf
 
 vet: ## go vet
 	$(GO) vet ./...

@@ -1,0 +1,70 @@
+// Command calls measures the AWS calls per OCPP action (events/ samples through the real
+// handlers on DynamoDB Local with a counting client), prints them beside the budget of
+// localstack/budget/budget.json, and writes the table into docs/performance.md. Run it with
+// `go run ./localstack exec -- go run ./localstack/budget/cmd/calls`. Exit 1 when over budget.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/serverless-ocpp/csms/localstack/budget"
+	"github.com/serverless-ocpp/csms/localstack/load/mdsection"
+	"github.com/serverless-ocpp/csms/shared/config"
+)
+
+func main() {
+	var doc, jsonOut, budgetPath, eventsDir string
+	flag.StringVar(&doc, "doc", "docs/performance.md", "write the table into this file's calls section (empty: don't)")
+	flag.StringVar(&jsonOut, "json", "", "also write the measured rows as JSON here")
+	flag.StringVar(&budgetPath, "budget", "localstack/budget/budget.json", "budget file")
+	flag.StringVar(&eventsDir, "events", "events", "sample events folder")
+	flag.Parse()
+	cfg, err := config.Load()
+	if err != nil {
+		fail(err)
+	}
+	if cfg.DynamoDBEndpoint == "" {
+		fail(fmt.Errorf("DYNAMODB_ENDPOINT is not set: run it under `go run ./localstack exec --`"))
+	}
+	suffix := make([]byte, 3)
+	_, _ = rand.Read(suffix)
+	cfg.TablePrefix = "calls" + hex.EncodeToString(suffix) + "-"
+	rows, err := budget.Measure(context.Background(), cfg, eventsDir)
+	if err != nil {
+		fail(err)
+	}
+	b, err := budget.Load(budgetPath)
+	if err != nil {
+		fail(err)
+	}
+	md := budget.Markdown(rows, b)
+	fmt.Print(md)
+	if doc != "" {
+		if err := mdsection.Replace(doc, "calls", md); err != nil {
+			fail(err)
+		}
+	}
+	if jsonOut != "" {
+		data, _ := json.MarshalIndent(rows, "", "  ")
+		if err := os.WriteFile(jsonOut, data, 0o644); err != nil {
+			fail(err)
+		}
+	}
+	if over := b.Check(rows); len(over) > 0 {
+		for _, o := range over {
+			fmt.Fprintln(os.Stderr, "over budget:", o)
+		}
+		os.Exit(1)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "calls:", err)
+	os.Exit(2)
+}

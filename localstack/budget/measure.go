@@ -1,0 +1,192 @@
+package budget
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/serverless-ocpp/csms/shared/config"
+	"github.com/serverless-ocpp/csms/shared/csms"
+	"github.com/serverless-ocpp/csms/shared/gateway"
+	"github.com/serverless-ocpp/csms/shared/store"
+)
+
+// Row is the cost of one step: an OCPP action (or a connection event) handled by the real
+// Lambda handlers on DynamoDB Local.
+type Row struct {
+	// Name is the budget key: the action, or "$connect authorizer (new box)" and the like.
+	Name string `json:"name"`
+	// Function is the Lambda that runs the step (authorizer, connect, message, disconnect).
+	Function string `json:"function"`
+	Count
+}
+
+// step is one event of the measured sequence.
+type step struct {
+	name, function, file string
+	// patch edits the event's body (e.g. to use the transaction id the start got).
+	patch func(body string) string
+}
+
+// Measure runs the events/ samples, in the order a charge box's life has them, through the
+// gateway handlers with a counting DynamoDB client on fresh tables (cfg.TablePrefix must be
+// fresh), and returns the calls each made. eventsDir is the repository's events/ folder.
+func Measure(ctx context.Context, cfg config.Config, eventsDir string) ([]Row, error) {
+	awsCfg, err := cfg.AWS(ctx)
+	if err != nil {
+		return nil, err
+	}
+	counter := NewCounter()
+	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+		if cfg.DynamoDBEndpoint != "" {
+			o.BaseEndpoint = aws.String(cfg.DynamoDBEndpoint)
+			o.DisableValidateResponseChecksum = true // as store.NewClient does for DynamoDB Local
+		}
+		counter.Attach(&o.APIOptions)
+	})
+	if err := store.CreateTables(ctx, db, cfg.TablePrefix); err != nil {
+		return nil, err
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st := store.New(db, cfg.TablePrefix)
+	svc := csms.New(st, csms.Options{HeartbeatInterval: cfg.HeartbeatInterval, AcceptUnknownTags: true,
+		KnownVendorIDs: cfg.KnownVendorIDs, MessageRetention: cfg.MessageRetention}, log)
+	h := gateway.New(st, svc, gateway.Options{AutoRegister: true, DefaultTenantID: cfg.DefaultTenantID,
+		ConnectionTTL: cfg.ConnectionTTL, MessageRetention: cfg.MessageRetention}, log)
+
+	txID := 0
+	useTx := func(body string) string {
+		return strings.Replace(body, `"transactionId":1001`, fmt.Sprintf(`"transactionId":%d`, txID), 1)
+	}
+	msg := func(name, file string) step { return step{name: name, function: "message", file: "message/" + file} }
+	steps := []step{
+		{name: "$connect authorizer (new box, auto-registered)", function: "authorizer", file: "authorizer/connect.json"},
+		{name: "$connect authorizer", function: "authorizer", file: "authorizer/connect.json"},
+		{name: "$connect", function: "connect", file: "connect/connect.json"},
+		msg("BootNotification", "boot-notification.json"),
+		msg("StatusNotification", "status-notification.json"),
+		msg("Authorize", "authorize.json"),
+		msg("StartTransaction", "start-transaction.json"),
+		{name: "MeterValues", function: "message", file: "message/meter-values.json", patch: useTx},
+		msg("Heartbeat", "heartbeat.json"),
+		{name: "StopTransaction", function: "message", file: "message/stop-transaction.json", patch: useTx},
+		{name: "StopTransaction (retry)", function: "message", file: "message/stop-transaction.json", patch: func(b string) string {
+			return strings.Replace(useTx(b), "stop-transaction-1", "stop-transaction-2", 1)
+		}},
+		msg("DataTransfer", "data-transfer.json"),
+		msg("DiagnosticsStatusNotification", "diagnostics-status-notification.json"),
+		msg("FirmwareStatusNotification", "firmware-status-notification.json"),
+		msg("CALLRESULT to a pending command", "call-result.json"),
+		msg("CALLERROR to no pending command", "call-error.json"),
+		msg("malformed frame", "malformed-frame.json"),
+		msg("unknown action", "unknown-action.json"),
+		{name: "$disconnect", function: "disconnect", file: "disconnect/disconnect.json"},
+	}
+	var rows []Row
+	for _, s := range steps {
+		if s.name == "CALLRESULT to a pending command" {
+			// The command the answer refers to, written as the api function would (not counted here).
+			if err := pendingCommand(ctx, st, filepath.Join(eventsDir, s.file)); err != nil {
+				return nil, err
+			}
+		}
+		counter.Take()
+		reply, err := run(ctx, h, s, filepath.Join(eventsDir, s.file))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.name, err)
+		}
+		if s.name == "StartTransaction" {
+			var frame []json.RawMessage
+			var conf struct {
+				TransactionID int `json:"transactionId"`
+			}
+			if json.Unmarshal([]byte(reply), &frame) != nil || len(frame) != 3 || json.Unmarshal(frame[2], &conf) != nil || conf.TransactionID == 0 {
+				return nil, fmt.Errorf("StartTransaction answered %s", reply)
+			}
+			txID = conf.TransactionID
+		}
+		rows = append(rows, Row{Name: s.name, Function: s.function, Count: counter.Take()})
+	}
+	return rows, nil
+}
+
+// run hands one sample event to its handler and returns the body it answered.
+func run(ctx context.Context, h *gateway.Handlers, s step, path string) (string, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	if s.function == "authorizer" {
+		var req events.APIGatewayCustomAuthorizerRequestTypeRequest
+		if err := json.Unmarshal(raw, &req); err != nil {
+			return "", fmt.Errorf("decode %s: %w", path, err)
+		}
+		resp, err := h.Authorize(ctx, req)
+		if err != nil {
+			return "", err
+		}
+		if len(resp.PolicyDocument.Statement) == 0 || resp.PolicyDocument.Statement[0].Effect != "Allow" {
+			return "", fmt.Errorf("authorizer denied the sample box")
+		}
+		return "", nil
+	}
+	var req events.APIGatewayWebsocketProxyRequest
+	if err := json.Unmarshal(raw, &req); err != nil {
+		return "", fmt.Errorf("decode %s: %w", path, err)
+	}
+	if s.patch != nil {
+		req.Body = s.patch(req.Body)
+	}
+	// Each step is a new frame: a later receipt time keeps the frame-log rows apart.
+	req.RequestContext.RequestTimeEpoch = time.Now().UnixMilli()
+	var resp events.APIGatewayProxyResponse
+	switch s.function {
+	case "connect":
+		resp, err = h.Connect(ctx, req)
+	case "message":
+		resp, err = h.Message(ctx, req)
+	case "disconnect":
+		resp, err = h.Disconnect(ctx, req)
+	default:
+		return "", fmt.Errorf("unknown function %q", s.function)
+	}
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != 200 {
+		return "", fmt.Errorf("status %d: %s", resp.StatusCode, resp.Body)
+	}
+	return resp.Body, nil
+}
+
+// pendingCommand stores the remote command the call-result sample answers.
+func pendingCommand(ctx context.Context, st *store.Store, path string) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var req events.APIGatewayWebsocketProxyRequest
+	if err := json.Unmarshal(raw, &req); err != nil {
+		return err
+	}
+	var frame []json.RawMessage
+	var id string
+	if json.Unmarshal([]byte(req.Body), &frame) != nil || len(frame) < 2 || json.Unmarshal(frame[1], &id) != nil {
+		return fmt.Errorf("%s: not a frame", path)
+	}
+	box, _ := req.RequestContext.Authorizer.(map[string]any)["chargeBoxId"].(string)
+	now := time.Now()
+	return st.BeginCommand(ctx, store.Command{CommandID: id, ChargeBoxID: box, ConnectionID: req.RequestContext.ConnectionID,
+		Action: "Reset", Request: `{"type":"Soft"}`, Status: store.CommandPending, CreatedAt: store.FormatTime(now),
+		ExpiresAt: now.Add(time.Hour).Unix()}, now, time.Minute)
+}

@@ -1,0 +1,83 @@
+// Command cost is `make cost`: it measures the AWS calls per OCPP action (localstack/budget, on
+// the DynamoDB Local that `localstack exec` provides), applies a usage profile and the prices of
+// localstack/cost/prices.json, prints the monthly cost per charge box itemized, and writes it
+// into docs/cost.md and docs/performance.md.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/serverless-ocpp/csms/localstack/budget"
+	"github.com/serverless-ocpp/csms/localstack/cost"
+	"github.com/serverless-ocpp/csms/localstack/load/mdsection"
+	"github.com/serverless-ocpp/csms/shared/config"
+)
+
+func main() {
+	p := cost.Defaults()
+	var prices, docs string
+	var message, publisher int
+	flag.IntVar(&p.Boxes, "boxes", p.Boxes, "charge boxes in the fleet (share the broker)")
+	flag.IntVar(&p.Connectors, "connectors", p.Connectors, "connectors per box")
+	flag.DurationVar(&p.HeartbeatInterval, "heartbeat", p.HeartbeatInterval, "Heartbeat interval")
+	flag.Float64Var(&p.SessionsPerDay, "sessions-per-day", p.SessionsPerDay, "charging sessions per box and day")
+	flag.DurationVar(&p.SessionLength, "session", p.SessionLength, "mean session length")
+	flag.DurationVar(&p.MeterInterval, "meter-interval", p.MeterInterval, "MeterValues interval during a session")
+	flag.Float64Var(&p.ReconnectsPerDay, "reconnects-per-day", p.ReconnectsPerDay, "connections per box and day (API Gateway closes them after 2 h)")
+	flag.IntVar(&p.LambdaMemoryMB, "memory", p.LambdaMemoryMB, "Lambda memory, MB")
+	flag.IntVar(&message, "handler-ms", int(p.Durations["*"].Milliseconds()), "billed ms per WebSocket Lambda invocation")
+	flag.IntVar(&publisher, "publisher-ms", int(p.Durations["publisher"].Milliseconds()), "billed ms per publisher invocation")
+	flag.Float64Var(&p.PublisherBatch, "publisher-batch", p.PublisherBatch, "stream records per publisher invocation")
+	flag.StringVar(&p.BrokerType, "broker", p.BrokerType, "Amazon MQ broker type (a key of prices.json)")
+	flag.StringVar(&prices, "prices", "localstack/cost/prices.json", "prices file")
+	flag.StringVar(&docs, "docs", "docs/cost.md,docs/performance.md", "documents whose cost section to update (empty: none)")
+	flag.Parse()
+	p.Durations["*"] = msec(message)
+	p.Durations["publisher"] = msec(publisher)
+
+	pr, err := cost.LoadPrices(prices)
+	if err != nil {
+		fail(err)
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		fail(err)
+	}
+	if cfg.DynamoDBEndpoint == "" {
+		fail(fmt.Errorf("DYNAMODB_ENDPOINT is not set: run `make cost` (under go run ./localstack exec --)"))
+	}
+	suffix := make([]byte, 3)
+	_, _ = rand.Read(suffix)
+	cfg.TablePrefix = "cost" + hex.EncodeToString(suffix) + "-"
+	rows, err := budget.Measure(context.Background(), cfg, "events")
+	if err != nil {
+		fail(err)
+	}
+	e, err := cost.Compute(p, pr, rows)
+	if err != nil {
+		fail(err)
+	}
+	md := e.Markdown()
+	fmt.Print(md)
+	if docs != "" {
+		for _, d := range strings.Split(docs, ",") {
+			if err := mdsection.Replace(d, "cost", md); err != nil {
+				fail(err)
+			}
+		}
+	}
+}
+
+func msec(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "cost:", err)
+	os.Exit(2)
+}

@@ -1,0 +1,138 @@
+// Command load is `make load`: it builds the local stack, runs it as a child process on the
+// DynamoDB (and RabbitMQ) that `localstack exec` provides, drives it with the simulator for a
+// bounded time, checks that every session was stored and published exactly once, prints the
+// report and writes it into docs/performance.md. Exit status 1 when a check fails.
+//
+// Environment (or flags): LOAD_BOXES (1000), LOAD_DURATION (5m), LOAD_TIMESCALE (10).
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/serverless-ocpp/csms/localstack/load"
+	"github.com/serverless-ocpp/csms/localstack/load/mdsection"
+	"github.com/serverless-ocpp/csms/localstack/simulator"
+	"github.com/serverless-ocpp/csms/shared/config"
+)
+
+func main() {
+	sim := simulator.Defaults()
+	sim.Boxes = envInt("LOAD_BOXES", 1000)
+	sim.Duration = envDuration("LOAD_DURATION", 5*time.Minute)
+	sim.TimeScale = envFloat("LOAD_TIMESCALE", 10)
+	sim.RampUp = time.Minute
+	sim.Misbehave = 0.05
+	sim.DisconnectEvery = time.Hour
+	sim.IDPrefix = "LOAD-"
+	var doc, jsonOut, stackLog string
+	var heartbeat int
+	flag.IntVar(&sim.Boxes, "boxes", sim.Boxes, "charge boxes")
+	flag.DurationVar(&sim.Duration, "duration", sim.Duration, "run time")
+	flag.Float64Var(&sim.TimeScale, "timescale", sim.TimeScale, "divide behavioural intervals by this")
+	flag.DurationVar(&sim.RampUp, "ramp", sim.RampUp, "ramp-up time")
+	flag.Float64Var(&sim.Misbehave, "misbehave", sim.Misbehave, "share of misbehaving boxes")
+	flag.DurationVar(&sim.DisconnectEvery, "disconnect-every", sim.DisconnectEvery, "mean time between random drops per box (unscaled; 0 never)")
+	flag.IntVar(&heartbeat, "heartbeat", 300, "HEARTBEAT_INTERVAL of the stack, seconds")
+	flag.StringVar(&doc, "doc", "docs/performance.md", "write the report into this file's load section (empty: don't)")
+	flag.StringVar(&jsonOut, "json", "", "also write the full report as JSON here")
+	flag.StringVar(&stackLog, "stack-log", filepath.Join(os.TempDir(), "load-stack.log"), "the stack's log file")
+	flag.Parse()
+	sim.Progress = os.Stderr
+
+	cfg, err := config.Load()
+	if err != nil {
+		fail(err)
+	}
+	if cfg.DynamoDBEndpoint == "" {
+		fail(fmt.Errorf("DYNAMODB_ENDPOINT is not set: run `make load` (go run ./localstack exec -- go run ./localstack/load/cmd/load)"))
+	}
+	suffix := make([]byte, 3)
+	_, _ = rand.Read(suffix)
+	cfg.TablePrefix = "load" + hex.EncodeToString(suffix) + "-"
+	cfg.AutoRegister, cfg.AcceptUnknownTags = true, true
+	cfg.HeartbeatInterval = time.Duration(heartbeat) * time.Second
+	cfg.KnownVendorIDs = []string{simulator.VendorID}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	bin := filepath.Join(os.TempDir(), "load-localstack")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./localstack")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fail(fmt.Errorf("build the local stack: %w", err))
+	}
+	logFile, err := os.Create(stackLog)
+	if err != nil {
+		fail(err)
+	}
+	defer logFile.Close()
+
+	o := load.Options{Sim: sim, Config: cfg, StackBinary: bin, StackLog: logFile}
+	if cfg.AMQPURL == "" {
+		fmt.Fprintln(os.Stderr, "AMQP_URL is unset: the publish check is skipped (RabbitMQ not running?)")
+	}
+	fmt.Fprintf(os.Stderr, "load: %d boxes for %s, time scale %g, tables %s*, stack log %s\n", sim.Boxes, sim.Duration, sim.TimeScale, cfg.TablePrefix, stackLog)
+	r, err := load.Run(ctx, o)
+	if err != nil {
+		fail(err)
+	}
+	r.Summary.Print(os.Stdout)
+	md := r.Markdown(o)
+	fmt.Println()
+	fmt.Println(md)
+	if doc != "" {
+		if err := mdsection.Replace(doc, "load", md); err != nil {
+			fail(err)
+		}
+		fmt.Fprintf(os.Stderr, "wrote the load section of %s\n", doc)
+	}
+	if jsonOut != "" {
+		b, _ := json.MarshalIndent(r, "", "  ")
+		if err := os.WriteFile(jsonOut, b, 0o644); err != nil {
+			fail(err)
+		}
+	}
+	if err := r.Err(); err != nil {
+		fmt.Fprintln(os.Stderr, "load check FAILED:", err)
+		os.Exit(1)
+	}
+	fmt.Fprintln(os.Stderr, "load check passed: no errors, every session stored once"+map[bool]string{true: " (publish check pending: no RabbitMQ)", false: " and published once"}[r.Published.Pending])
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+func envFloat(name string, def float64) float64 {
+	if v, err := strconv.ParseFloat(os.Getenv(name), 64); err == nil {
+		return v
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "load:", err)
+	os.Exit(2)
+}

@@ -6,8 +6,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -15,7 +13,7 @@ import (
 
 	"github.com/serverless-ocpp/csms/localstack/budget"
 	"github.com/serverless-ocpp/csms/localstack/load/mdsection"
-	"github.com/serverless-ocpp/csms/shared/config"
+	"github.com/serverless-ocpp/csms/localstack/toolenv"
 )
 
 func main() {
@@ -25,16 +23,10 @@ func main() {
 	flag.StringVar(&budgetPath, "budget", "localstack/budget/budget.json", "budget file")
 	flag.StringVar(&eventsDir, "events", "events", "sample events folder")
 	flag.Parse()
-	cfg, err := config.Load()
+	cfg, err := toolenv.Config("calls", "run it under `go run ./localstack exec --`")
 	if err != nil {
 		fail(err)
 	}
-	if cfg.DynamoDBEndpoint == "" {
-		fail(fmt.Errorf("DYNAMODB_ENDPOINT is not set: run it under `go run ./localstack exec --`"))
-	}
-	suffix := make([]byte, 3)
-	_, _ = rand.Read(suffix)
-	cfg.TablePrefix = "calls" + hex.EncodeToString(suffix) + "-"
 	rows, err := budget.Measure(context.Background(), cfg, eventsDir)
 	if err != nil {
 		fail(err)

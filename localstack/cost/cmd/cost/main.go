@@ -6,8 +6,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"os"
@@ -17,7 +15,7 @@ import (
 	"github.com/serverless-ocpp/csms/localstack/budget"
 	"github.com/serverless-ocpp/csms/localstack/cost"
 	"github.com/serverless-ocpp/csms/localstack/load/mdsection"
-	"github.com/serverless-ocpp/csms/shared/config"
+	"github.com/serverless-ocpp/csms/localstack/toolenv"
 )
 
 func main() {
@@ -46,16 +44,10 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	cfg, err := config.Load()
+	cfg, err := toolenv.Config("cost", "run `make cost` (under go run ./localstack exec --)")
 	if err != nil {
 		fail(err)
 	}
-	if cfg.DynamoDBEndpoint == "" {
-		fail(fmt.Errorf("DYNAMODB_ENDPOINT is not set: run `make cost` (under go run ./localstack exec --)"))
-	}
-	suffix := make([]byte, 3)
-	_, _ = rand.Read(suffix)
-	cfg.TablePrefix = "cost" + hex.EncodeToString(suffix) + "-"
 	rows, err := budget.Measure(context.Background(), cfg, "events")
 	if err != nil {
 		fail(err)

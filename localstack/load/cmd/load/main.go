@@ -8,8 +8,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -24,7 +22,7 @@ import (
 	"github.com/serverless-ocpp/csms/localstack/load"
 	"github.com/serverless-ocpp/csms/localstack/load/mdsection"
 	"github.com/serverless-ocpp/csms/localstack/simulator"
-	"github.com/serverless-ocpp/csms/shared/config"
+	"github.com/serverless-ocpp/csms/localstack/toolenv"
 )
 
 func main() {
@@ -51,16 +49,10 @@ func main() {
 	flag.Parse()
 	sim.Progress = os.Stderr
 
-	cfg, err := config.Load()
+	cfg, err := toolenv.Config("load", "run `make load` (go run ./localstack exec -- go run ./localstack/load/cmd/load)")
 	if err != nil {
 		fail(err)
 	}
-	if cfg.DynamoDBEndpoint == "" {
-		fail(fmt.Errorf("DYNAMODB_ENDPOINT is not set: run `make load` (go run ./localstack exec -- go run ./localstack/load/cmd/load)"))
-	}
-	suffix := make([]byte, 3)
-	_, _ = rand.Read(suffix)
-	cfg.TablePrefix = "load" + hex.EncodeToString(suffix) + "-"
 	cfg.AutoRegister, cfg.AcceptUnknownTags = true, true
 	cfg.HeartbeatInterval = time.Duration(heartbeat) * time.Second
 	cfg.KnownVendorIDs = []string{simulator.VendorID}

@@ -4,11 +4,14 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/serverless-ocpp/csms/shared/publish"
 )
 
 // IteratorAgeThreshold is the publisher lag that raises an alarm: frames reach RabbitMQ this
@@ -65,6 +68,15 @@ func newMonitoring(scope constructs.Construct, p CentralSystemStackProps, s *Cen
 	alarm("publisher-iterator-age", "Publisher lags behind the DynamoDB streams", iteratorAge, IteratorAgeThreshold)
 	failures := s.Functions.FailureQueue.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: fiveMinutes})
 	alarm("publisher-failures", "Stream batches the publisher gave up on (see the failure queue)", failures, 1)
+	// The publisher drops (and logs) a message no queue is bound for; count those log lines.
+	unroutable := awslogs.NewMetricFilter(scope, jsii.String("UnroutableMessages"), &awslogs.MetricFilterProps{
+		LogGroup:        s.Functions.LogGroups[FnPublisher],
+		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.msg"), jsii.String("="), jsii.String(publish.UnroutableLog)),
+		MetricNamespace: jsii.String("OCPP/" + p.Stage),
+		MetricName:      jsii.String("UnroutableMessages"),
+		MetricValue:     jsii.String("1"),
+	}).Metric(sum)
+	alarm("publisher-unroutable", "Messages dropped because no queue is bound for their routing key (bind the consumers' queues)", unroutable, 1)
 
 	wsMetric := func(name string) awscloudwatch.Metric {
 		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
@@ -100,6 +112,7 @@ func newMonitoring(scope constructs.Construct, p CentralSystemStackProps, s *Cen
 	m.Dashboard.AddWidgets(
 		graph("Publisher iterator age (ms)", []awscloudwatch.IMetric{iteratorAge}),
 		graph("Publisher failure queue", []awscloudwatch.IMetric{failures}),
+		graph("Unroutable messages dropped", []awscloudwatch.IMetric{unroutable}),
 	)
 	m.Dashboard.AddWidgets(awscloudwatch.NewAlarmStatusWidget(&awscloudwatch.AlarmStatusWidgetProps{
 		Title: jsii.String("Alarms"), Alarms: alarmRefs(m.Alarms), Width: jsii.Number(24),

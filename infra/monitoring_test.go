@@ -1,7 +1,11 @@
 package main
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
+
+	"github.com/serverless-ocpp/csms/shared/publish"
 )
 
 type alarmKey struct{ namespace, metric, target string }
@@ -35,6 +39,7 @@ func TestAlarms(t *testing.T) {
 		alarmKey{"AWS/SQS", "ApproximateNumberOfMessagesVisible", "${" + queueID + ".QueueName}"},
 		alarmKey{"AWS/ApiGateway", "ExecutionError", ref(webSocketAPIID(t, devJSON)) + "dev"},
 		alarmKey{"AWS/ApiGateway", "5xx", ref(apiID(t, devJSON, "HTTP"))},
+		alarmKey{"OCPP/dev", "UnroutableMessages", ""},
 	)
 	for _, k := range want {
 		if _, ok := alarms[k]; !ok {
@@ -79,5 +84,24 @@ func TestLogGroups(t *testing.T) {
 				t.Errorf("%s/%s: deletion policy %q, want %q", c.stage, id, r.DeletionPolicy, c.policy)
 			}
 		}
+	}
+}
+
+// TestUnroutableMessagesAreCounted: the publisher's "dropped, no queue bound" log line feeds the
+// UnroutableMessages metric its alarm watches; the pattern uses the publisher's own constant.
+func TestUnroutableMessagesAreCounted(t *testing.T) {
+	id, r := devJSON.only(t, "AWS::Logs::MetricFilter")
+	pattern, _ := r.Properties["FilterPattern"].(string)
+	if !strings.Contains(pattern, "$.msg") || !strings.Contains(pattern, publish.UnroutableLog) {
+		t.Errorf("%s: pattern %q does not match the publisher's log line", id, pattern)
+	}
+	raw, _ := json.Marshal(r.Properties)
+	if !strings.Contains(string(raw), `"MetricName":"UnroutableMessages"`) || !strings.Contains(string(raw), `"MetricNamespace":"OCPP/dev"`) {
+		t.Errorf("%s: metric %s", id, raw)
+	}
+	group, _ := json.Marshal(r.Properties["LogGroupName"])
+	logs, _ := json.Marshal(devJSON.Resources[strings.Trim(strings.TrimPrefix(string(group), `{"Ref":`), `"}`)].Properties)
+	if !strings.Contains(string(logs), "publisher") {
+		t.Errorf("%s: filters log group %s (%s), want the publisher's", id, group, logs)
 	}
 }

@@ -67,6 +67,10 @@ type job struct {
 }
 
 // box is the queue of one charge box's records, published strictly one message at a time.
+// UnroutableLog is the log message of a message dropped because no queue is bound for its
+// routing key; infra/ counts it with a metric filter and alarms on it.
+const UnroutableLog = "unroutable message dropped: no queue is bound for its routing key"
+
 type box struct {
 	id     string
 	jobs   []*job
@@ -128,7 +132,7 @@ func (h *handler) handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 				// hold back every later record of the box (sessions too) for a binding that may
 				// never come, so the message is logged as dropped and the box goes on.
 				m := round[k]
-				h.log.Error("unroutable message dropped: no queue is bound for its routing key",
+				h.log.Error(UnroutableLog,
 					"exchange", m.Exchange, "routingKey", m.RoutingKey, "messageId", m.MessageID, "chargeBoxId", b.id)
 			case merr != nil:
 				h.fail(b, merr)

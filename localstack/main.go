@@ -179,15 +179,29 @@ func ensureRabbitMQ(ctx context.Context) error {
 		return fmt.Errorf("rabbitmq-server -detached: %v: %s", err, out)
 	}
 	ctl := filepath.Join(filepath.Dir(server), "rabbitmqctl")
-	waitCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	return awaitRabbitMQ(ctx, ctl, addr, 2*time.Minute)
+}
+
+// awaitRabbitMQ waits until the broker started with -detached accepts AMQP connections.
+// `rabbitmq-server -detached` returns before the node has registered with epmd, and
+// `rabbitmqctl await_startup` fails at once (exit 69) on a node it cannot reach yet, so it is
+// retried until the deadline.
+func awaitRabbitMQ(ctx context.Context, ctl, addr string, within time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, within)
 	defer cancel()
-	if out, err := exec.CommandContext(waitCtx, ctl, "await_startup").CombinedOutput(); err != nil {
-		return fmt.Errorf("rabbitmqctl await_startup: %v: %s", err, out)
+	var last []byte
+	for {
+		out, err := exec.CommandContext(ctx, ctl, "await_startup").CombinedOutput()
+		if err == nil && reachable(addr) {
+			return nil
+		}
+		last = out
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("rabbitmq-server did not start within %s (logs in /var/log/rabbitmq); last rabbitmqctl await_startup said: %s", within, last)
+		case <-time.After(500 * time.Millisecond):
+		}
 	}
-	if !reachable(addr) {
-		return errors.New("rabbitmq-server started but does not answer on " + addr)
-	}
-	return nil
 }
 
 // redactURL hides the password of an AMQP URL before it is printed.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/serverless-ocpp/csms/localstack/load"
 	"github.com/serverless-ocpp/csms/localstack/simulator"
+	"github.com/serverless-ocpp/csms/shared/bus/bustest"
 	"github.com/serverless-ocpp/csms/shared/store/storetest"
 )
 
@@ -24,6 +25,14 @@ func TestShortLoad(t *testing.T) {
 	cfg.HeartbeatInterval = 60 * time.Second
 	cfg.KnownVendorIDs = []string{simulator.VendorID}
 	cfg.AMQPURL = os.Getenv("AMQP_URL")
+	if cfg.AMQPURL == "" && os.Getenv("CI") == "true" {
+		t.Fatal("AMQP_URL is not set: run the tests with `make test`, which starts RabbitMQ")
+	}
+	if cfg.AMQPURL != "" {
+		// Shared lock: the fault tests of other packages stop the broker, which would cut
+		// this test's consumer off mid-run.
+		bustest.UseBroker(t)
+	}
 
 	sim := simulator.Defaults()
 	sim.Boxes, sim.Duration, sim.RampUp, sim.TimeScale = 40, 20*time.Second, 2*time.Second, 120

@@ -167,12 +167,14 @@ func ensureRabbitMQ(ctx context.Context) error {
 	if reachable(addr) {
 		return nil
 	}
-	server, err := exec.LookPath("rabbitmq-server")
+	server, err := rabbitMQServer()
 	if err != nil {
-		if _, serr := os.Stat("/usr/sbin/rabbitmq-server"); serr != nil {
-			return errors.New("RabbitMQ is not installed: run `apt-get install -y rabbitmq-server` (or set AMQP_URL)")
+		if err := installRabbitMQ(ctx); err != nil {
+			return err
 		}
-		server = "/usr/sbin/rabbitmq-server"
+		if server, err = rabbitMQServer(); err != nil {
+			return errors.New("apt-get installed rabbitmq-server but no rabbitmq-server command was found")
+		}
 	}
 	fmt.Fprintln(os.Stderr, "localstack: starting rabbitmq-server")
 	if out, err := exec.CommandContext(ctx, server, "-detached").CombinedOutput(); err != nil {
@@ -180,6 +182,36 @@ func ensureRabbitMQ(ctx context.Context) error {
 	}
 	ctl := filepath.Join(filepath.Dir(server), "rabbitmqctl")
 	return awaitRabbitMQ(ctx, ctl, addr, 2*time.Minute)
+}
+
+func rabbitMQServer() (string, error) {
+	if p, err := exec.LookPath("rabbitmq-server"); err == nil {
+		return p, nil
+	}
+	const sbin = "/usr/sbin/rabbitmq-server"
+	if _, err := os.Stat(sbin); err != nil {
+		return "", err
+	}
+	return sbin, nil
+}
+
+// installRabbitMQ installs the Debian package when this runs as root with apt-get (as on a fresh
+// development machine or in CI); otherwise it says exactly what to run.
+func installRabbitMQ(ctx context.Context) error {
+	const hint = "RabbitMQ is not installed: run `sudo apt-get update && sudo apt-get install -y rabbitmq-server` (or set AMQP_URL)"
+	apt, err := exec.LookPath("apt-get")
+	if err != nil || os.Geteuid() != 0 {
+		return errors.New(hint)
+	}
+	fmt.Fprintln(os.Stderr, "localstack: installing rabbitmq-server (apt-get)")
+	for _, args := range [][]string{{"update", "-qq"}, {"install", "-y", "-qq", "--no-install-recommends", "rabbitmq-server"}} {
+		c := exec.CommandContext(ctx, apt, args...)
+		c.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+		if out, err := c.CombinedOutput(); err != nil {
+			return fmt.Errorf("apt-get %s: %v: %s\n%s", args[0], err, out, hint)
+		}
+	}
+	return nil
 }
 
 // awaitRabbitMQ waits until the broker started with -detached accepts AMQP connections.

@@ -36,5 +36,11 @@ func newHTTPAPI(scope constructs.Construct, p CentralSystemStackProps, fn awslam
 		Integration: integration,
 		Authorizer:  awsapigatewayv2.NewHttpNoneAuthorizer(),
 	})
+	stage := api.DefaultStage().Node().DefaultChild().(awsapigatewayv2.CfnStage)
+	stage.SetDefaultRouteSettings(&awsapigatewayv2.CfnStage_RouteSettingsProperty{
+		ThrottlingRateLimit:  jsii.Number(p.HTTPThrottle.Rate),
+		ThrottlingBurstLimit: jsii.Number(float64(p.HTTPThrottle.Burst)),
+	})
+	accessLog(scope, p, "HttpApiAccessLogs", "ocpp-"+p.Stage+"-operator", stage, httpAccessLogFormat)
 	return &HTTPAPI{API: api}
 }

@@ -133,6 +133,21 @@ func propsFromContext(get func(string) string) (CentralSystemStackProps, error) 
 	integer("publisherBatchSize", &p.Publisher.BatchSize)
 	integer("publisherRetryAttempts", &p.Publisher.RetryAttempts)
 	dur("publisherMaxRecordAge", &p.Publisher.MaxRecordAge)
+	number := func(name string, dst *float64) {
+		if v := get(name); v != "" {
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				errs = append(errs, fmt.Sprintf("%s=%q: want a number", name, v))
+				return
+			}
+			*dst = n
+		}
+	}
+	number("webSocketThrottleRate", &p.WebSocketThrottle.Rate)
+	integer("webSocketThrottleBurst", &p.WebSocketThrottle.Burst)
+	number("httpThrottleRate", &p.HTTPThrottle.Rate)
+	integer("httpThrottleBurst", &p.HTTPThrottle.Burst)
+	boolean("webSocketAccessLogs", &p.WebSocketAccessLogs)
 	var destroy bool
 	boolean("destroyOnRemoval", &destroy)
 	if destroy {

@@ -70,10 +70,11 @@ func TestLogGroups(t *testing.T) {
 		tp     template
 		stage  string
 		policy string
-	}{{devJSON, "dev", "Retain"}, {prodJSON, "prod", "Delete"}} {
+		access int // access log groups: the HTTP API's, and the WebSocket stage's when on
+	}{{devJSON, "dev", "Retain", 1}, {prodJSON, "prod", "Delete", 2}} {
 		groups := c.tp.ofType("AWS::Logs::LogGroup")
-		if len(groups) != len(functionSpecs) {
-			t.Errorf("%s: %d log groups for %d functions", c.stage, len(groups), len(functionSpecs))
+		if len(groups) != len(functionSpecs)+c.access {
+			t.Errorf("%s: %d log groups for %d functions and %d access logs", c.stage, len(groups), len(functionSpecs), c.access)
 		}
 		for _, id := range groups {
 			r := c.tp.Resources[id]

@@ -65,6 +65,19 @@ type CentralSystemStackProps struct {
 	// also turns on table deletion protection; DESTROY (dev stages) turns both off.
 	RemovalPolicy awscdk.RemovalPolicy
 
+	// WebSocketThrottle bounds the charge boxes' messages (every route: $connect, $default,
+	// $disconnect) per second on the stage. Default 1,000 per second, bursts of 2,000: about
+	// 50 times the steady traffic of 10,000 boxes, so only a flood (a misbehaving box or
+	// firmware, a reconnect storm) is refused with 429 instead of scaling Lambda and DynamoDB.
+	WebSocketThrottle ThrottleProps
+	// HTTPThrottle bounds operator API requests per second. Default 100, bursts of 200.
+	HTTPThrottle ThrottleProps
+	// WebSocketAccessLogs writes an access log line per charge-box message and connection
+	// event. Off by default: API Gateway refuses access logs on a WebSocket stage unless the
+	// account's API Gateway settings name a CloudWatch Logs role (docs/deploy.md). The HTTP
+	// API's access log needs no such role and is always on.
+	WebSocketAccessLogs bool
+
 	// Broker sizes the Amazon MQ for RabbitMQ broker.
 	Broker BrokerProps
 	// Publisher tunes the DynamoDB Streams event source mappings of the publisher.
@@ -78,6 +91,13 @@ type CentralSystemStackProps struct {
 
 	// AlarmEmail, when set, subscribes this address to the alarm topic.
 	AlarmEmail string
+}
+
+// ThrottleProps is a stage's default route throttle: Rate requests per second in steady state,
+// Burst at once. API Gateway's account-level limits (10,000 per second by default) still apply.
+type ThrottleProps struct {
+	Rate  float64
+	Burst int
 }
 
 // BrokerProps sizes the broker.
@@ -167,6 +187,16 @@ func (p CentralSystemStackProps) withDefaults() CentralSystemStackProps {
 	if p.RemovalPolicy == "" {
 		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
+	throttle := func(t *ThrottleProps, rate float64, burst int) {
+		if t.Rate == 0 {
+			t.Rate = rate
+		}
+		if t.Burst == 0 {
+			t.Burst = burst
+		}
+	}
+	throttle(&p.WebSocketThrottle, 1000, 2000)
+	throttle(&p.HTTPThrottle, 100, 200)
 	str(&p.Broker.InstanceType, "mq.t3.micro")
 	str(&p.Broker.DeploymentMode, SingleInstance)
 	str(&p.Broker.EngineVersion, "3.13")
@@ -236,6 +266,12 @@ func (p CentralSystemStackProps) Validate() error {
 	}
 	if a := p.Publisher.MaxRecordAge; a < time.Minute || a > 7*24*time.Hour {
 		bad("publisher max record age %s: want 1m-168h", a)
+	}
+	for name, t := range map[string]ThrottleProps{"WebSocket": p.WebSocketThrottle, "HTTP API": p.HTTPThrottle} {
+		// 5,000 is API Gateway's account-level burst: a stage cannot usefully exceed it.
+		if t.Rate < 1 || t.Burst < 1 || t.Burst > 5000 {
+			bad("%s throttle rate %g burst %d: want a rate of at least 1 per second and a burst of 1-5000", name, t.Rate, t.Burst)
+		}
 	}
 	if (p.DomainName == "") != (p.CertificateArn == "") {
 		bad("custom domain: set both DomainName and CertificateArn, or neither")

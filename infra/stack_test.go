@@ -34,6 +34,8 @@ func TestValidate(t *testing.T) {
 		{"batch too big", CentralSystemStackProps{Publisher: PublisherProps{BatchSize: 10001}}, "batch size"},
 		{"retries too many", CentralSystemStackProps{Publisher: PublisherProps{RetryAttempts: 10001}}, "retry attempts"},
 		{"record age too long", CentralSystemStackProps{Publisher: PublisherProps{MaxRecordAge: 8 * 24 * time.Hour}}, "max record age"},
+		{"no throttle rate", CentralSystemStackProps{HTTPThrottle: ThrottleProps{Rate: 0.5}}, "HTTP API throttle"},
+		{"burst above the account's", CentralSystemStackProps{WebSocketThrottle: ThrottleProps{Burst: 5001}}, "WebSocket throttle"},
 		{"domain without certificate", CentralSystemStackProps{DomainName: "ocpp.example.com"}, "custom domain"},
 		{"certificate without domain", CentralSystemStackProps{CertificateArn: "arn:aws:acm:us-east-1:1:certificate/x"}, "custom domain"},
 	}
@@ -113,6 +115,8 @@ func TestPropsFromContext(t *testing.T) {
 		"brokerInstanceType": "mq.m5.large", "brokerDeploymentMode": ClusterMultiAZ,
 		"destroyOnRemoval": "true", "domainName": "x.example.com", "certificateArn": "arn:cert",
 		"logRetention": "TWO_WEEKS", "publisherBatchSize": "10", "publisherRetryAttempts": "-1", "publisherMaxRecordAge": "2h",
+		"webSocketThrottleRate": "250.5", "webSocketThrottleBurst": "500", "httpThrottleRate": "10", "httpThrottleBurst": "20",
+		"webSocketAccessLogs": "true",
 	}
 	p, err := propsFromContext(func(k string) string { return ctx[k] })
 	if err != nil {
@@ -124,13 +128,14 @@ func TestPropsFromContext(t *testing.T) {
 		p.Broker.DeploymentMode != ClusterMultiAZ || p.RemovalPolicy != awscdk.RemovalPolicy_DESTROY ||
 		p.DomainName != "x.example.com" || p.CertificateArn != "arn:cert" || p.AssetDir != "../build" ||
 		p.LogRetention != awslogs.RetentionDays_TWO_WEEKS || p.Publisher.BatchSize != 10 || p.Publisher.RetryAttempts != -1 ||
-		p.Publisher.MaxRecordAge != 2*time.Hour {
+		p.Publisher.MaxRecordAge != 2*time.Hour || p.WebSocketThrottle != (ThrottleProps{250.5, 500}) ||
+		p.HTTPThrottle != (ThrottleProps{10, 20}) || !p.WebSocketAccessLogs {
 		t.Errorf("propsFromContext = %+v", p)
 	}
 	if err := p.Validate(); err != nil {
 		t.Errorf("Validate: %v", err)
 	}
-	for _, bad := range []map[string]string{{"autoRegister": "yes please"}, {"heartbeatInterval": "soon"}, {"publisherBatchSize": "many"}} {
+	for _, bad := range []map[string]string{{"autoRegister": "yes please"}, {"heartbeatInterval": "soon"}, {"publisherBatchSize": "many"}, {"webSocketThrottleRate": "fast"}} {
 		if _, err := propsFromContext(func(k string) string { return bad[k] }); err == nil {
 			t.Errorf("propsFromContext(%v): want an error", bad)
 		}

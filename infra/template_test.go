@@ -46,6 +46,10 @@ var prodProps = CentralSystemStackProps{
 	DomainName:        "ocpp.example.com",
 	CertificateArn:    "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
 	AlarmEmail:        "ops@example.com",
+	WebSocketThrottle: ThrottleProps{Rate: 300, Burst: 600},
+	HTTPThrottle:      ThrottleProps{Rate: 20, Burst: 40},
+
+	WebSocketAccessLogs: true,
 }
 
 func TestMain(m *testing.M) {

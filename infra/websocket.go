@@ -35,7 +35,14 @@ func newWebSocketAPI(scope constructs.Construct, p CentralSystemStackProps) *Web
 		WebSocketApi: api,
 		StageName:    jsii.String(p.Stage),
 		AutoDeploy:   jsii.Bool(true),
+		Throttle: &awsapigatewayv2.ThrottleSettings{
+			RateLimit:  jsii.Number(p.WebSocketThrottle.Rate),
+			BurstLimit: jsii.Number(float64(p.WebSocketThrottle.Burst)),
+		},
 	})
+	if p.WebSocketAccessLogs {
+		accessLog(scope, p, "WebSocketAccessLogs", "ocpp-"+p.Stage+"-chargeboxes", stage.Node().DefaultChild(), webSocketAccessLogFormat)
+	}
 	stack := awscdk.Stack_Of(scope)
 	return &WebSocket{
 		API:                api,

@@ -164,6 +164,25 @@ func TestUnknownBoxRefusedWithoutAutoRegistration(t *testing.T) {
 	mustDial(t, st, "KNOWN")
 }
 
+// TestRejectedBox: a registered box whose registration is Rejected connects and is told so by
+// BootNotification; anything else it sends gets SecurityError (the authorizer's context carries
+// the registration to $default).
+func TestRejectedBox(t *testing.T) {
+	st := startStack(t, func(c *config.Config) { c.AutoRegister = false })
+	if _, err := st.Store.CreateChargeBox(context.Background(), store.ChargeBox{ChargeBoxID: "REJECTED1", RegistrationStatus: store.RegistrationRejected}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	b := mustDial(t, st, "REJECTED1")
+	var boot ocpp.BootNotificationResponse
+	b.call("BootNotification", obj("chargePointVendor", "ACME", "chargePointModel", "M"), &boot)
+	if boot.Status != ocpp.RegistrationStatusRejected {
+		t.Fatalf("boot status %s, want Rejected", boot.Status)
+	}
+	if fr := b.send("Authorize", obj("idTag", "T1")); fr.Type != ocpp.TypeCallError || fr.ErrorCode != ocpp.SecurityError {
+		t.Fatalf("Authorize from a Rejected box: %+v, want CALLERROR SecurityError", fr)
+	}
+}
+
 func TestBasicAuth(t *testing.T) {
 	st := startStack(t, func(c *config.Config) { c.AutoRegister = false })
 	const password = "correct-horse-battery"

@@ -44,6 +44,9 @@ type Inbound struct {
 	ChargeBoxID  string
 	TenantID     string
 	ConnectionID string
+	// Registration is the box's registration status when it connected (the $connect
+	// authorizer's context). A Rejected box is answered only to BootNotification.
+	Registration string
 	// ReceivedAt is when API Gateway received the frame; it orders the frame log.
 	ReceivedAt time.Time
 	Body       []byte
@@ -153,6 +156,12 @@ func (s *Service) dispatch(ctx context.Context, c *call, frame ocpp.Frame, log *
 	req, err := ocpp.DecodeRequest(frame.Action, frame.Payload)
 	if err != nil {
 		return fail(ocpp.AsError(err))
+	}
+	if c.Registration == store.RegistrationRejected && c.Action != ocpp.BootNotification {
+		// OCPP 1.6 section 4.2: a Rejected box sends nothing but BootNotification until its
+		// retry interval has passed. Its other requests are not acted on (no authorization,
+		// no session); the frame log still keeps and publishes them.
+		return fail(ocpp.Errorf(ocpp.SecurityError, "", "charge box registration is Rejected: only BootNotification is accepted"))
 	}
 	resp, err := h(ctx, s, c, req)
 	if err != nil {

@@ -31,6 +31,8 @@ type fixture struct {
 	pre   string
 	seq   int
 	boxID string
+	// registration is the status the authorizer put in the connection's context.
+	registration string
 }
 
 func newFixture(t *testing.T, opts Options) *fixture {
@@ -58,7 +60,7 @@ func (f *fixture) send(raw string) (ocpp.Frame, []byte) {
 	f.t.Helper()
 	f.seq++
 	reply, err := f.svc.Receive(context.Background(), Inbound{
-		ChargeBoxID: f.boxID, TenantID: "t1", ConnectionID: "conn1",
+		ChargeBoxID: f.boxID, TenantID: "t1", ConnectionID: "conn1", Registration: f.registration,
 		ReceivedAt: now.Add(time.Duration(f.seq) * time.Millisecond), Body: []byte(raw),
 	})
 	if err != nil {
@@ -289,6 +291,44 @@ func TestCallErrors(t *testing.T) {
 				t.Fatalf("got %s, want CALLERROR %s for %s", raw, c.code, c.uniqueID)
 			}
 		})
+	}
+}
+
+// A box connected while Rejected gets BootNotification answered (Rejected) and SecurityError for
+// everything else, which changes no state.
+func TestRejectedBoxIsAnsweredOnlyToBoot(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, Options{})
+	f.boxID, f.registration = "BOX-REJ", store.RegistrationRejected
+	if _, err := f.st.CreateChargeBox(ctx, store.ChargeBox{ChargeBoxID: f.boxID, RegistrationStatus: store.RegistrationRejected}, now); err != nil {
+		t.Fatal(err)
+	}
+	var boot ocpp.BootNotificationResponse
+	f.call("BootNotification", `{"chargePointVendor":"ACME","chargePointModel":"M"}`, &boot)
+	if boot.Status != ocpp.RegistrationStatusRejected {
+		t.Fatalf("boot answered %s, want Rejected", boot.Status)
+	}
+	for _, frame := range []string{
+		`[2,"r1","Heartbeat",{}]`,
+		`[2,"r2","Authorize",{"idTag":"T1"}]`,
+		`[2,"r3","StartTransaction",{"connectorId":1,"idTag":"T1","meterStart":0,"timestamp":"2026-11-23T11:00:00Z"}]`,
+		`[2,"r4","StatusNotification",{"connectorId":1,"errorCode":"NoError","status":"Charging"}]`,
+	} {
+		fr, raw := f.send(frame)
+		if fr.Type != ocpp.TypeCallError || fr.ErrorCode != ocpp.SecurityError {
+			t.Errorf("%s: got %s, want CALLERROR SecurityError", frame, raw)
+		}
+	}
+	// Validation comes first: a malformed request still gets its own code.
+	if fr, raw := f.send(`[2,"r5","Authorize",{}]`); fr.ErrorCode != ocpp.OccurenceConstraintViolation {
+		t.Errorf("malformed request from a Rejected box: got %s, want OccurenceConstraintViolation", raw)
+	}
+	if _, err := f.st.GetConnector(ctx, f.boxID, 1); err == nil {
+		t.Error("a Rejected box's StatusNotification or StartTransaction was stored")
+	}
+	var sessions []store.Session
+	if err := f.st.ScanAll(ctx, tables.Sessions, &sessions); err != nil || len(sessions) != 0 {
+		t.Errorf("sessions %v, %v: want none", sessions, err)
 	}
 }
 

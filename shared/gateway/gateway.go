@@ -140,12 +140,12 @@ func (h *Handlers) Connect(ctx context.Context, req events.APIGatewayWebsocketPr
 // Message handles $default: one OCPP-J frame. The answer frame is returned as the body, which
 // the route response sends back to the box without a PostToConnection call.
 func (h *Handlers) Message(ctx context.Context, req events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
-	id, tenant, _ := identity(req.RequestContext)
+	id, tenant, registration := identity(req.RequestContext)
 	if id == "" {
 		return events.APIGatewayProxyResponse{}, fmt.Errorf("message on connection %s without authorizer context", req.RequestContext.ConnectionID)
 	}
 	reply, err := h.csms.Receive(ctx, csms.Inbound{
-		ChargeBoxID: id, TenantID: tenant, ConnectionID: req.RequestContext.ConnectionID,
+		ChargeBoxID: id, TenantID: tenant, ConnectionID: req.RequestContext.ConnectionID, Registration: registration,
 		ReceivedAt: requestTime(req.RequestContext.RequestTimeEpoch, h.now), Body: []byte(req.Body),
 	})
 	if err != nil {

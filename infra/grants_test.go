@@ -204,6 +204,15 @@ func TestGrantsCoverWhatTheCodeDoes(t *testing.T) {
 		t.Fatal(err)
 	}
 	send(`[3,"cmd-clear-all",{"status":"Accepted"}]`)
+	// A box that connected while Rejected: its requests read its current registration.
+	if _, err := admin.CreateChargeBox(ctx, store.ChargeBox{ChargeBoxID: "REJ1", RegistrationStatus: "Rejected"}, now); err != nil {
+		t.Fatal(err)
+	}
+	rejected := rc("c2")
+	rejected.Authorizer = map[string]any{"chargeBoxId": "REJ1", "tenantId": "d", "registrationStatus": "Rejected"}
+	if _, err := h.Message(ctx, events.APIGatewayWebsocketProxyRequest{Body: `[2,"r1","Heartbeat",{}]`, RequestContext: rejected}); err != nil {
+		t.Fatal(err)
+	}
 	observed[FnMessage] = r
 
 	// disconnect: this connection, and a stale one.

@@ -51,7 +51,7 @@ var FunctionAccess = map[string]Access{
 	}},
 	// message answers through the route response, so it never posts to a connection.
 	FnMessage: {Tables: map[string][]string{
-		tables.ChargeBoxes.Name:       {UpdateItem},
+		tables.ChargeBoxes.Name:       {GetItem, UpdateItem},
 		tables.Connectors.Name:        {GetItem, UpdateItem},
 		tables.IDTags.Name:            {GetItem},
 		tables.Sessions.Name:          {PutItem, UpdateItem, Query},

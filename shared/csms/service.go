@@ -135,6 +135,20 @@ func (s *Service) Receive(ctx context.Context, in Inbound) ([]byte, error) {
 	return reply, nil
 }
 
+// stillRejected reads the registration of a box that was Rejected when it connected: an
+// operator may have accepted it since, and its next BootNotification told it so. Only such
+// boxes pay for the read.
+func (s *Service) stillRejected(ctx context.Context, box string) (bool, error) {
+	b, err := s.store.GetChargeBox(ctx, box)
+	if errors.Is(err, store.ErrNotFound) {
+		return true, nil // deleted from the registry: refused like a Rejected box
+	}
+	if err != nil {
+		return false, err
+	}
+	return b.RegistrationStatus == store.RegistrationRejected, nil
+}
+
 // dispatch validates and handles a CALL and returns the CALLRESULT or CALLERROR frame.
 func (s *Service) dispatch(ctx context.Context, c *call, frame ocpp.Frame, log *slog.Logger) ([]byte, ocpp.MessageType) {
 	fail := func(oe *ocpp.Error) ([]byte, ocpp.MessageType) {
@@ -161,7 +175,14 @@ func (s *Service) dispatch(ctx context.Context, c *call, frame ocpp.Frame, log *
 		// OCPP 1.6 section 4.2: a Rejected box sends nothing but BootNotification until its
 		// retry interval has passed. Its other requests are not acted on (no authorization,
 		// no session); the frame log still keeps and publishes them.
-		return fail(ocpp.Errorf(ocpp.SecurityError, "", "charge box registration is Rejected: only BootNotification is accepted"))
+		rejected, err := s.stillRejected(ctx, c.ChargeBoxID)
+		if err != nil {
+			log.Error("read registration", "error", err)
+			return fail(ocpp.AsError(err))
+		}
+		if rejected {
+			return fail(ocpp.Errorf(ocpp.SecurityError, "", "charge box registration is Rejected: only BootNotification is accepted"))
+		}
 	}
 	resp, err := h(ctx, s, c, req)
 	if err != nil {

@@ -330,6 +330,16 @@ func TestRejectedBoxIsAnsweredOnlyToBoot(t *testing.T) {
 	if err := f.st.ScanAll(ctx, tables.Sessions, &sessions); err != nil || len(sessions) != 0 {
 		t.Errorf("sessions %v, %v: want none", sessions, err)
 	}
+	// Accepted by an operator while connected: the next boot says so and the box is served.
+	if _, _, err := f.st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: f.boxID, RegistrationStatus: store.RegistrationAccepted}, now); err != nil {
+		t.Fatal(err)
+	}
+	f.call("BootNotification", `{"chargePointVendor":"ACME","chargePointModel":"M"}`, &boot)
+	var hb ocpp.HeartbeatResponse
+	f.call("Heartbeat", `{}`, &hb)
+	if boot.Status != ocpp.RegistrationStatusAccepted {
+		t.Fatalf("boot after acceptance answered %s", boot.Status)
+	}
 }
 
 func TestInternalErrorWhenStorageFails(t *testing.T) {

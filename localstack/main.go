@@ -184,6 +184,8 @@ func ensureRabbitMQ(ctx context.Context) error {
 	return awaitRabbitMQ(ctx, ctl, addr, 2*time.Minute)
 }
 
+// rabbitMQServer finds the rabbitmq-server command (Debian puts it in /usr/sbin, which a
+// non-root PATH may lack).
 func rabbitMQServer() (string, error) {
 	if p, err := exec.LookPath("rabbitmq-server"); err == nil {
 		return p, nil

@@ -96,7 +96,7 @@ func summary(a *API, w http.ResponseWriter, r *http.Request) {
 		}
 		byStatus[c.Status]++
 	}
-	running, err := a.store.CountSessions(ctx, store.SessionRunning)
+	running, err := a.store.CountRunningSessions(ctx)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -133,7 +133,7 @@ func (a *API) writeSessions(w http.ResponseWriter, r *http.Request, f store.Sess
 		a.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, list(views(items, "runningIdTag"), next))
+	writeJSON(w, http.StatusOK, list(views(items, "runningIdTag", "runningChargeBoxId"), next))
 }
 
 func listSessions(a *API, w http.ResponseWriter, r *http.Request) {
@@ -189,7 +189,7 @@ func getSession(a *API, w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	out := view(sess, "runningIdTag")
+	out := view(sess, "runningIdTag", "runningChargeBoxId")
 	out["meterValues"] = views(readings)
 	writeJSON(w, http.StatusOK, out)
 }

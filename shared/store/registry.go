@@ -379,16 +379,23 @@ type SessionFilter struct {
 	From, To string
 }
 
-// ListSessions lists sessions, newest first for one box (the byChargeBox index), in table
-// order otherwise. A page may hold fewer than Limit items when a filter drops some.
+// ListSessions lists sessions, newest first for one box, in table order otherwise. Running
+// sessions are read from the sparse runningByChargeBox index, so listing them never reads the
+// finished history; other lists read the byChargeBox index (one box) or scan the table. A page
+// may hold fewer than Limit items when a filter drops some.
 func (s *Store) ListSessions(ctx context.Context, f SessionFilter, p Page) ([]Session, string, error) {
 	start, err := decodeToken(p.Next)
 	if err != nil {
 		return nil, "", err
 	}
+	running := f.Status == SessionRunning
+	index, boxKey := "byChargeBox", "chargeBoxId"
+	if running {
+		index, boxKey = "runningByChargeBox", "runningChargeBoxId"
+	}
 	var u update
 	var filters []string
-	if f.Status != "" {
+	if f.Status != "" && !running {
 		filters = append(filters, u.cond("%s = ", "status")+u.value(str(f.Status)))
 	}
 	if f.ConnectorID != nil {
@@ -407,12 +414,12 @@ func (s *Store) ListSessions(ctx context.Context, f SessionFilter, p Page) ([]Se
 	var items []map[string]types.AttributeValue
 	var last map[string]types.AttributeValue
 	if f.ChargeBoxID != "" {
-		key := u.cond("%s = ", "chargeBoxId") + u.value(str(f.ChargeBoxID)) + u.cond(" AND %s BETWEEN ", "startedAt") + u.value(str(from)) + " AND " + u.value(str(to))
+		key := u.cond("%s = ", boxKey) + u.value(str(f.ChargeBoxID)) + u.cond(" AND %s BETWEEN ", "startedAt") + u.value(str(from)) + " AND " + u.value(str(to))
 		if len(filters) > 0 {
 			filter = aws.String(strings.Join(filters, " AND "))
 		}
 		res, err := s.db.Query(ctx, &dynamodb.QueryInput{
-			TableName: s.Table(tables.Sessions), IndexName: aws.String("byChargeBox"),
+			TableName: s.Table(tables.Sessions), IndexName: aws.String(index),
 			KeyConditionExpression: aws.String(key), FilterExpression: filter,
 			ExpressionAttributeNames: u.names, ExpressionAttributeValues: u.values,
 			ScanIndexForward: aws.Bool(false), ExclusiveStartKey: start, Limit: limit(p.Limit),
@@ -432,6 +439,9 @@ func (s *Store) ListSessions(ctx context.Context, f SessionFilter, p Page) ([]Se
 			TableName: s.Table(tables.Sessions), FilterExpression: filter,
 			ExpressionAttributeNames: u.names, ExpressionAttributeValues: u.values,
 			ExclusiveStartKey: start, Limit: limit(p.Limit),
+		}
+		if running {
+			in.IndexName = aws.String(index)
 		}
 		res, err := s.db.Scan(ctx, in)
 		if err != nil {
@@ -500,19 +510,17 @@ func (s *Store) ScanAll(ctx context.Context, t tables.Table, out any, attrs ...s
 	return nil
 }
 
-// CountSessions counts sessions with a status (a filtered scan).
-func (s *Store) CountSessions(ctx context.Context, status string) (int, error) {
+// CountRunningSessions counts the running sessions of the fleet from the sparse
+// runningByChargeBox index: the cost follows the running sessions, not the history.
+func (s *Store) CountRunningSessions(ctx context.Context) (int, error) {
 	total := 0
 	p := dynamodb.NewScanPaginator(s.db, &dynamodb.ScanInput{
-		TableName: s.Table(tables.Sessions), Select: types.SelectCount,
-		FilterExpression:          aws.String("#s = :s"),
-		ExpressionAttributeNames:  map[string]string{"#s": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":s": str(status)},
+		TableName: s.Table(tables.Sessions), IndexName: aws.String("runningByChargeBox"), Select: types.SelectCount,
 	})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return 0, fmt.Errorf("count sessions: %w", err)
+			return 0, fmt.Errorf("count running sessions: %w", err)
 		}
 		total += int(page.Count)
 	}

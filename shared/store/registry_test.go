@@ -254,3 +254,92 @@ func TestListPagination(t *testing.T) {
 		}
 	}
 }
+
+// The fleet's running sessions are listed and counted from the sparse runningByChargeBox index:
+// stopped and abandoned sessions leave it, and every page of a running list holds running
+// sessions only.
+func TestRunningSessionsIndex(t *testing.T) {
+	st := storetest.New(t)
+	ctx := context.Background()
+	start := func(box string, connector int, tag string, at time.Time) int {
+		t.Helper()
+		id, err := st.StartSession(ctx, startSession(box, connector, tag, at), t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	stopped := start("CP1", 1, "T1", t0)
+	abandoned := start("CP1", 2, "T2", t0.Add(time.Minute))
+	cp1 := start("CP1", 2, "T3", t0.Add(2*time.Minute)) // abandons the one before it
+	cp2a := start("CP2", 1, "T4", t0.Add(3*time.Minute))
+	cp2b := start("CP2", 2, "", t0.Add(4*time.Minute)) // an empty idTag is still a running session
+	if _, err := st.StopSession(ctx, store.Stop{ChargeBoxID: "CP1", TransactionID: stopped, MeterStop: 200, StoppedAt: store.FormatTime(t0.Add(time.Hour))}, t0); err != nil {
+		t.Fatal(err)
+	}
+
+	n, err := st.CountRunningSessions(ctx)
+	if err != nil || n != 3 {
+		t.Fatalf("CountRunningSessions = %d, %v; want 3", n, err)
+	}
+	ids := func(f store.SessionFilter, limit int32) []int {
+		t.Helper()
+		var out []int
+		next := ""
+		for {
+			page, tok, err := st.ListSessions(ctx, f, store.Page{Limit: limit, Next: next})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range page {
+				if f.Status != "" && s.Status != f.Status {
+					t.Fatalf("session %d has status %s in a %s list", s.TransactionID, s.Status, f.Status)
+				}
+				out = append(out, s.TransactionID)
+			}
+			if tok == "" {
+				return out
+			}
+			next = tok
+		}
+	}
+	if got := ids(store.SessionFilter{Status: store.SessionRunning}, 1); !sameSet(got, []int{cp1, cp2a, cp2b}) {
+		t.Fatalf("running sessions %v, want %v", got, []int{cp1, cp2a, cp2b})
+	}
+	// One box, newest first.
+	if got := ids(store.SessionFilter{Status: store.SessionRunning, ChargeBoxID: "CP2"}, 10); len(got) != 2 || got[0] != cp2b || got[1] != cp2a {
+		t.Fatalf("CP2 running %v, want [%d %d]", got, cp2b, cp2a)
+	}
+	from := store.FormatTime(t0.Add(150 * time.Second))
+	if got := ids(store.SessionFilter{Status: store.SessionRunning, From: from}, 10); !sameSet(got, []int{cp2a, cp2b}) {
+		t.Fatalf("running since %s: %v", from, got)
+	}
+	connector2 := 2
+	if got := ids(store.SessionFilter{Status: store.SessionRunning, ChargeBoxID: "CP2", ConnectorID: &connector2}, 10); len(got) != 1 || got[0] != cp2b {
+		t.Fatalf("CP2/2 running %v", got)
+	}
+	// The other statuses still come from the table and its byChargeBox index.
+	if got := ids(store.SessionFilter{Status: store.SessionAbandoned}, 10); !sameSet(got, []int{abandoned}) {
+		t.Fatalf("abandoned %v", got)
+	}
+	if got := ids(store.SessionFilter{Status: store.SessionFinished, ChargeBoxID: "CP1"}, 10); !sameSet(got, []int{stopped}) {
+		t.Fatalf("CP1 finished %v", got)
+	}
+}
+
+func sameSet(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	seen := map[int]int{}
+	for _, x := range a {
+		seen[x]++
+	}
+	for _, x := range b {
+		if seen[x] == 0 {
+			return false
+		}
+		seen[x]--
+	}
+	return true
+}

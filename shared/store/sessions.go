@@ -38,6 +38,9 @@ type Session struct {
 	// RunningIDTag is the idTag while the session runs, absent afterwards: the sparse index
 	// runningByIdTag counts a tag's running sessions from it.
 	RunningIDTag string `dynamodbav:"runningIdTag,omitempty"`
+	// RunningChargeBoxID is the chargeBoxId while the session runs, absent afterwards: the
+	// sparse index runningByChargeBox lists and counts running sessions from it.
+	RunningChargeBoxID string `dynamodbav:"runningChargeBoxId,omitempty"`
 	// ReservationConsumed tells that the start consumed reservation ReservationID.
 	ReservationConsumed bool `dynamodbav:"reservationConsumed,omitempty"`
 	// IDTagStatus is the authorization status StartTransaction was answered with.
@@ -101,7 +104,8 @@ func (s *Store) Start(ctx context.Context, sess Session, now time.Time) (Started
 	if err != nil {
 		return Started{}, err
 	}
-	sess.TransactionID, sess.Status, sess.CreatedAt, sess.RunningIDTag = id, SessionRunning, FormatTime(now), sess.IDTag
+	sess.TransactionID, sess.Status, sess.CreatedAt = id, SessionRunning, FormatTime(now)
+	sess.RunningIDTag, sess.RunningChargeBoxID = sess.IDTag, sess.ChargeBoxID
 	// A start naming a reservation consumes it in the same transaction; when the reservation
 	// is unknown, expired or used, the start is stored without it.
 	sess.ReservationConsumed = sess.ReservationID != nil
@@ -168,6 +172,7 @@ func (s *Store) startTransact(ctx context.Context, key string, sess Session, old
 		abandonAt = len(items)
 		var au update
 		au.remove("runningIdTag")
+		au.remove("runningChargeBoxId")
 		au.set("status", str(SessionAbandoned))
 		au.set("abandonedAt", str(FormatTime(now)))
 		au.set("abandonedBy", num(int64(sess.TransactionID)))
@@ -250,6 +255,7 @@ type Stop struct {
 func (s *Store) StopSession(ctx context.Context, st Stop, now time.Time) (bool, error) {
 	var u update
 	u.remove("runningIdTag")
+	u.remove("runningChargeBoxId")
 	u.set("status", str(SessionFinished))
 	u.set("meterStop", num(int64(st.MeterStop)))
 	u.set("stoppedAt", str(st.StoppedAt))

@@ -77,6 +77,9 @@ var (
 			// Sparse: only running sessions carry runningIdTag, so counting a tag's running
 			// sessions (maxActiveTransactions, ConcurrentTx) reads those and nothing else.
 			{Name: "runningByIdTag", PartitionKey: s("runningIdTag")},
+			// Sparse: the running sessions by box, newest first. Counting or listing the
+			// running sessions of the fleet reads these items only, never the history.
+			{Name: "runningByChargeBox", PartitionKey: s("runningChargeBoxId"), SortKey: ps("startedAt")},
 		},
 		Stream: true,
 	}

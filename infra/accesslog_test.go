@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -67,7 +69,7 @@ func TestAccessLogs(t *testing.T) {
 			if err := json.Unmarshal([]byte(format), &fields); err != nil {
 				t.Fatalf("format %q is not a JSON object: %v", format, err)
 			}
-			values := strings.Join(mapValues(fields), " ")
+			values := strings.Join(slices.Collect(maps.Values(fields)), " ")
 			for _, f := range c.mustField {
 				if !strings.Contains(values, f) {
 					t.Errorf("format lacks %s: %s", f, format)
@@ -88,12 +90,4 @@ func TestAccessLogs(t *testing.T) {
 			}
 		})
 	}
-}
-
-func mapValues(m map[string]string) []string {
-	var out []string
-	for _, v := range m {
-		out = append(out, v)
-	}
-	return out
 }

@@ -133,7 +133,7 @@ func (a *API) writeSessions(w http.ResponseWriter, r *http.Request, f store.Sess
 		a.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, list(views(items, "runningIdTag", "runningChargeBoxId"), next))
+	writeJSON(w, http.StatusOK, list(views(items, store.RunningAttributes...), next))
 }
 
 func listSessions(a *API, w http.ResponseWriter, r *http.Request) {
@@ -189,7 +189,7 @@ func getSession(a *API, w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	out := view(sess, "runningIdTag", "runningChargeBoxId")
+	out := view(sess, store.RunningAttributes...)
 	out["meterValues"] = views(readings)
 	writeJSON(w, http.StatusOK, out)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -314,8 +315,7 @@ func TestRunningSessionsIndex(t *testing.T) {
 	if got := ids(store.SessionFilter{Status: store.SessionRunning, From: from}, 10); !sameSet(got, []int{cp2a, cp2b}) {
 		t.Fatalf("running since %s: %v", from, got)
 	}
-	connector2 := 2
-	if got := ids(store.SessionFilter{Status: store.SessionRunning, ChargeBoxID: "CP2", ConnectorID: &connector2}, 10); len(got) != 1 || got[0] != cp2b {
+	if got := ids(store.SessionFilter{Status: store.SessionRunning, ChargeBoxID: "CP2", ConnectorID: intp(2)}, 10); len(got) != 1 || got[0] != cp2b {
 		t.Fatalf("CP2/2 running %v", got)
 	}
 	// The other statuses still come from the table and its byChargeBox index.
@@ -327,19 +327,7 @@ func TestRunningSessionsIndex(t *testing.T) {
 	}
 }
 
+// sameSet reports whether a and b hold the same ids in any order.
 func sameSet(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	seen := map[int]int{}
-	for _, x := range a {
-		seen[x]++
-	}
-	for _, x := range b {
-		if seen[x] == 0 {
-			return false
-		}
-		seen[x]--
-	}
-	return true
+	return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
 }

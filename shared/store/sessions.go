@@ -60,6 +60,18 @@ type Session struct {
 	FinishedAt   string `dynamodbav:"finishedAt,omitempty"`
 }
 
+// RunningAttributes are the attributes a session carries only while it runs, to be in the
+// sparse indexes runningByIdTag and runningByChargeBox. They are bookkeeping, not part of a
+// session's view.
+var RunningAttributes = []string{"runningIdTag", "runningChargeBoxId"}
+
+// endRunning takes a session out of the sparse running indexes.
+func endRunning(u *update) {
+	for _, a := range RunningAttributes {
+		u.remove(a)
+	}
+}
+
 // StartKey identifies a StartTransaction so that its retries map to the same transaction.
 func StartKey(box string, connector int, idTag string, ts time.Time) string {
 	return fmt.Sprintf("%s|%d|%s|%s", box, connector, idTag, FormatTime(ts))
@@ -171,8 +183,7 @@ func (s *Store) startTransact(ctx context.Context, key string, sess Session, old
 	if abandon && oldTx != 0 && oldTx != sess.TransactionID {
 		abandonAt = len(items)
 		var au update
-		au.remove("runningIdTag")
-		au.remove("runningChargeBoxId")
+		endRunning(&au)
 		au.set("status", str(SessionAbandoned))
 		au.set("abandonedAt", str(FormatTime(now)))
 		au.set("abandonedBy", num(int64(sess.TransactionID)))
@@ -254,8 +265,7 @@ type Stop struct {
 // session marked unknownStart. It reports whether anything changed.
 func (s *Store) StopSession(ctx context.Context, st Stop, now time.Time) (bool, error) {
 	var u update
-	u.remove("runningIdTag")
-	u.remove("runningChargeBoxId")
+	endRunning(&u)
 	u.set("status", str(SessionFinished))
 	u.set("meterStop", num(int64(st.MeterStop)))
 	u.set("stoppedAt", str(st.StoppedAt))

@@ -62,22 +62,22 @@ URL ?= ws://127.0.0.1:8080/ocpp
 DURATION ?= 2m
 
 simulate: ## BOXES simulated charge boxes against URL for DURATION (SIM_ARGS: -password, -misbehave, -timescale ...)
-	$(GO) run ./localstack/simulator/cmd/simulate -boxes $(BOXES) -url $(URL) -duration $(DURATION) $(SIM_ARGS)
+	$(GO) run ./localstack/tools/cmd/simulate -boxes $(BOXES) -url $(URL) -duration $(DURATION) $(SIM_ARGS)
 
 load: ## 1,000 boxes x 5 min on the local stack; sessions stored and published once (LOAD_BOXES, LOAD_DURATION, LOAD_TIMESCALE)
-	$(GO) run ./localstack exec -- $(GO) run ./localstack/load/cmd/load
+	$(GO) run ./localstack exec -- $(GO) run ./localstack/tools/cmd/load
 
 bench: ## benchmarks (parse, validate, dispatch, handlers on DynamoDB Local) into docs/performance.md
-	set -o pipefail; $(GO) run ./localstack exec -- $(GO) test -run '^$$' -bench . -benchmem -benchtime $${BENCHTIME:-1s} ./shared/ocpp/ ./shared/csms/ | $(GO) run ./localstack/load/cmd/benchdoc
+	set -o pipefail; $(GO) run ./localstack exec -- $(GO) test -run '^$$' -bench . -benchmem -benchtime $${BENCHTIME:-1s} ./shared/ocpp/ ./shared/csms/ | $(GO) run ./localstack/tools/cmd/benchdoc
 
-calls: ## AWS calls per OCPP action beside localstack/budget/budget.json, into docs/performance.md
-	$(GO) run ./localstack exec -- $(GO) run ./localstack/budget/cmd/calls
+calls: ## AWS calls per OCPP action beside localstack/tools/budget/budget.json, into docs/performance.md
+	$(GO) run ./localstack exec -- $(GO) run ./localstack/tools/cmd/calls
 
 cost: ## monthly AWS cost per charge box (ARGS="-boxes 5000 -sessions-per-day 8 ...") into docs/cost.md
-	$(GO) run ./localstack exec -- $(GO) run ./localstack/cost/cmd/cost $(ARGS)
+	$(GO) run ./localstack exec -- $(GO) run ./localstack/tools/cmd/cost $(ARGS)
 
 lambda-perf: ## zip sizes and cold-start init time of every Lambda
-	$(GO) run ./localstack exec -- $(GO) run ./localstack/lambdaperf/cmd/lambdaperf
+	$(GO) run ./localstack exec -- $(GO) run ./localstack/tools/cmd/lambdaperf
 
 vet: ## go vet
 	$(GO) vet ./...

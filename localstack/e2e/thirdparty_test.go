@@ -32,7 +32,7 @@ func needTool(t *testing.T, name, install string) string {
 // conformanceDir installs the third-party client's npm package when missing.
 func conformanceDir(t *testing.T) string {
 	t.Helper()
-	dir, err := filepath.Abs("../conformance")
+	dir, err := filepath.Abs("../tools/conformance")
 	if err != nil {
 		t.Fatal(err)
 	}

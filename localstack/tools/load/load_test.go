@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/serverless-ocpp/csms/localstack/load"
-	"github.com/serverless-ocpp/csms/localstack/simulator"
+	"github.com/serverless-ocpp/csms/localstack/tools/load"
+	"github.com/serverless-ocpp/csms/localstack/tools/simulator"
 	"github.com/serverless-ocpp/csms/shared/bus/bustest"
 	"github.com/serverless-ocpp/csms/shared/store/storetest"
 )

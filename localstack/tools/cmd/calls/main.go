@@ -1,7 +1,7 @@
 // Command calls measures the AWS calls per OCPP action (events/ samples through the real
 // handlers on DynamoDB Local with a counting client), prints them beside the budget of
-// localstack/budget/budget.json, and writes the table into docs/performance.md. Run it with
-// `go run ./localstack exec -- go run ./localstack/budget/cmd/calls`. Exit 1 when over budget.
+// localstack/tools/budget/budget.json, and writes the table into docs/performance.md. Run it with
+// `go run ./localstack exec -- go run ./localstack/tools/cmd/calls`. Exit 1 when over budget.
 package main
 
 import (
@@ -11,16 +11,16 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/serverless-ocpp/csms/localstack/budget"
-	"github.com/serverless-ocpp/csms/localstack/load/mdsection"
-	"github.com/serverless-ocpp/csms/localstack/toolenv"
+	"github.com/serverless-ocpp/csms/localstack/tools/budget"
+	"github.com/serverless-ocpp/csms/localstack/tools/mdsection"
+	"github.com/serverless-ocpp/csms/localstack/tools/toolenv"
 )
 
 func main() {
 	var doc, jsonOut, budgetPath, eventsDir string
 	flag.StringVar(&doc, "doc", "docs/performance.md", "write the table into this file's calls section (empty: don't)")
 	flag.StringVar(&jsonOut, "json", "", "also write the measured rows as JSON here")
-	flag.StringVar(&budgetPath, "budget", "localstack/budget/budget.json", "budget file")
+	flag.StringVar(&budgetPath, "budget", "localstack/tools/budget/budget.json", "budget file")
 	flag.StringVar(&eventsDir, "events", "events", "sample events folder")
 	flag.Parse()
 	cfg, err := toolenv.Config("calls", "run it under `go run ./localstack exec --`")

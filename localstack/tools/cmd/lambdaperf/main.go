@@ -13,8 +13,8 @@ import (
 	"os"
 	"strings"
 
-	"github.com/serverless-ocpp/csms/localstack/lambdaperf"
-	"github.com/serverless-ocpp/csms/localstack/load/mdsection"
+	"github.com/serverless-ocpp/csms/localstack/tools/lambdaperf"
+	"github.com/serverless-ocpp/csms/localstack/tools/mdsection"
 	"github.com/serverless-ocpp/csms/shared/config"
 	"github.com/serverless-ocpp/csms/shared/store"
 )

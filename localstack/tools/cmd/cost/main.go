@@ -1,6 +1,6 @@
-// Command cost is `make cost`: it measures the AWS calls per OCPP action (localstack/budget, on
+// Command cost is `make cost`: it measures the AWS calls per OCPP action (localstack/tools/budget, on
 // the DynamoDB Local that `localstack exec` provides), applies a usage profile and the prices of
-// localstack/cost/prices.json, prints the monthly cost per charge box itemized, and writes it
+// localstack/tools/cost/prices.json, prints the monthly cost per charge box itemized, and writes it
 // into docs/cost.md and docs/performance.md.
 package main
 
@@ -12,10 +12,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/serverless-ocpp/csms/localstack/budget"
-	"github.com/serverless-ocpp/csms/localstack/cost"
-	"github.com/serverless-ocpp/csms/localstack/load/mdsection"
-	"github.com/serverless-ocpp/csms/localstack/toolenv"
+	"github.com/serverless-ocpp/csms/localstack/tools/budget"
+	"github.com/serverless-ocpp/csms/localstack/tools/cost"
+	"github.com/serverless-ocpp/csms/localstack/tools/mdsection"
+	"github.com/serverless-ocpp/csms/localstack/tools/toolenv"
 )
 
 func main() {
@@ -34,7 +34,7 @@ func main() {
 	flag.IntVar(&publisher, "publisher-ms", int(p.Durations["publisher"].Milliseconds()), "billed ms per publisher invocation")
 	flag.Float64Var(&p.PublisherBatch, "publisher-batch", p.PublisherBatch, "stream records per publisher invocation")
 	flag.StringVar(&p.BrokerType, "broker", p.BrokerType, "Amazon MQ broker type (a key of prices.json)")
-	flag.StringVar(&prices, "prices", "localstack/cost/prices.json", "prices file")
+	flag.StringVar(&prices, "prices", "localstack/tools/cost/prices.json", "prices file")
 	flag.StringVar(&docs, "docs", "docs/cost.md,docs/performance.md", "documents whose cost section to update (empty: none)")
 	flag.Parse()
 	p.Durations["*"] = msec(message)

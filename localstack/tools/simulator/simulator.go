@@ -7,7 +7,7 @@
 // frames whose CALLERRORs are counted apart from real errors.
 //
 // Run returns a Summary with latencies per action and every session the boxes ran, which the
-// load check (localstack/load) compares with what the system stored and published.
+// load check (localstack/tools/load) compares with what the system stored and published.
 package simulator
 
 import (

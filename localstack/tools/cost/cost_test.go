@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/serverless-ocpp/csms/localstack/budget"
+	"github.com/serverless-ocpp/csms/localstack/tools/budget"
 )
 
 func rows(wru float64) []budget.Row {

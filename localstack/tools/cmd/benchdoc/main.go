@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/serverless-ocpp/csms/localstack/load/mdsection"
+	"github.com/serverless-ocpp/csms/localstack/tools/mdsection"
 )
 
 func main() {

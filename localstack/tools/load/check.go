@@ -12,7 +12,7 @@ import (
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
-	"github.com/serverless-ocpp/csms/localstack/simulator"
+	"github.com/serverless-ocpp/csms/localstack/tools/simulator"
 	"github.com/serverless-ocpp/csms/shared/bus"
 	"github.com/serverless-ocpp/csms/shared/store"
 	"github.com/serverless-ocpp/csms/shared/tables"

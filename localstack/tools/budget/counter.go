@@ -1,7 +1,7 @@
 // Package budget counts the AWS calls the central system makes per OCPP action and holds them
 // to the budget in budget.json. A Counter is SDK middleware: attached to a DynamoDB (or
 // Management API) client it records every operation, and for DynamoDB the capacity units the
-// service reports, which the cost model (localstack/cost) turns into money.
+// service reports, which the cost model (localstack/tools/cost) turns into money.
 package budget
 
 import (

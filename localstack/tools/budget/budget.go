@@ -19,7 +19,7 @@ type Limit struct {
 // Budget maps a step name (Row.Name) to its limit.
 type Budget map[string]Limit
 
-// Load reads a budget file (localstack/budget/budget.json).
+// Load reads a budget file (localstack/tools/budget/budget.json).
 func Load(path string) (Budget, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {

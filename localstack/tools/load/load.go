@@ -19,8 +19,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/serverless-ocpp/csms/localstack/simulator"
 	"github.com/serverless-ocpp/csms/localstack/stack"
+	"github.com/serverless-ocpp/csms/localstack/tools/simulator"
 	"github.com/serverless-ocpp/csms/shared/config"
 	"github.com/serverless-ocpp/csms/shared/store"
 )

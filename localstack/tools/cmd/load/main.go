@@ -19,10 +19,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/serverless-ocpp/csms/localstack/load"
-	"github.com/serverless-ocpp/csms/localstack/load/mdsection"
-	"github.com/serverless-ocpp/csms/localstack/simulator"
-	"github.com/serverless-ocpp/csms/localstack/toolenv"
+	"github.com/serverless-ocpp/csms/localstack/tools/load"
+	"github.com/serverless-ocpp/csms/localstack/tools/mdsection"
+	"github.com/serverless-ocpp/csms/localstack/tools/simulator"
+	"github.com/serverless-ocpp/csms/localstack/tools/toolenv"
 )
 
 func main() {
@@ -49,7 +49,7 @@ func main() {
 	flag.Parse()
 	sim.Progress = os.Stderr
 
-	cfg, err := toolenv.Config("load", "run `make load` (go run ./localstack exec -- go run ./localstack/load/cmd/load)")
+	cfg, err := toolenv.Config("load", "run `make load` (go run ./localstack exec -- go run ./localstack/tools/cmd/load)")
 	if err != nil {
 		fail(err)
 	}

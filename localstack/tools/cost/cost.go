@@ -1,4 +1,4 @@
-// Package cost turns the measured AWS calls per OCPP action (localstack/budget) and a usage
+// Package cost turns the measured AWS calls per OCPP action (localstack/tools/budget) and a usage
 // profile into the monthly AWS cost of one charge box, itemized by service. Every price comes
 // from one file, prices.json; `make cost` prints the estimate and writes it into docs/cost.md
 // and docs/performance.md.
@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/serverless-ocpp/csms/localstack/budget"
+	"github.com/serverless-ocpp/csms/localstack/tools/budget"
 )
 
 // Prices are the list prices assumed (prices.json).
@@ -214,7 +214,7 @@ func Compute(p Profile, pr Prices, rows []budget.Row) (Estimate, error) {
 func (e Estimate) Markdown() string {
 	p := e.Profile
 	var b strings.Builder
-	fmt.Fprintf(&b, "Profile: %d boxes × %d connectors, Heartbeat every %s, %.1f sessions/day of %s with MeterValues every %s, %.0f reconnects/day (API Gateway's 2 h limit), %.0f boot/day, Lambda %d MB arm64, %s broker. Prices: %s, %s list prices as of %s (localstack/cost/prices.json).\n\n",
+	fmt.Fprintf(&b, "Profile: %d boxes × %d connectors, Heartbeat every %s, %.1f sessions/day of %s with MeterValues every %s, %.0f reconnects/day (API Gateway's 2 h limit), %.0f boot/day, Lambda %d MB arm64, %s broker. Prices: %s, %s list prices as of %s (localstack/tools/cost/prices.json).\n\n",
 		p.Boxes, p.Connectors, p.HeartbeatInterval, p.SessionsPerDay, p.SessionLength, p.MeterInterval, p.ReconnectsPerDay, p.BootsPerDay, p.LambdaMemoryMB, p.BrokerType, e.Prices.Region, e.Prices.Currency, e.Prices.AsOf)
 	b.WriteString("| service | item | quantity per box-month | USD per box-month |\n|---|---|--:|--:|\n")
 	for _, i := range e.Items {

@@ -17,7 +17,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/serverless-ocpp/csms/localstack/simulator"
+	"github.com/serverless-ocpp/csms/localstack/tools/simulator"
 )
 
 func main() {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/serverless-ocpp/csms/localstack/budget"
+	"github.com/serverless-ocpp/csms/localstack/tools/budget"
 	"github.com/serverless-ocpp/csms/shared/store/storetest"
 )
 

@@ -58,29 +58,40 @@ type Stack struct {
 	// HTTPURL is the operator API's base URL.
 	HTTPURL string
 
-	ws      *apigw.Server
-	pub     bus.Publisher
-	servers []*http.Server
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	log     *slog.Logger
+	ws        *apigw.Server
+	pub       bus.Publisher
+	listeners []net.Listener
+	servers   []*http.Server
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	log       *slog.Logger
 }
 
-// Start creates the tables (if missing) on cfg.DynamoDBEndpoint and serves the APIs.
+// Start creates the tables (if missing) on cfg.DynamoDBEndpoint and serves the APIs. When a step
+// fails, whatever the earlier steps opened is closed by Close, the one clean-up path.
 func Start(ctx context.Context, cfg config.Config, opts Options, log *slog.Logger) (*Stack, error) {
 	if cfg.DynamoDBEndpoint == "" {
 		return nil, errors.New("local stack: DynamoDB endpoint required")
 	}
-	wsLn, err := listen(opts.WSAddr, "WS_ADDR")
-	if err != nil {
-		return nil, err
-	}
-	httpLn, err := listen(opts.HTTPAddr, "HTTP_ADDR")
-	if err != nil {
-		wsLn.Close()
-		return nil, err
-	}
 	s := &Stack{log: log}
+	if err := s.start(ctx, cfg, opts); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// start opens the listeners, builds the handlers and serves them; each resource it opens is
+// recorded on s before the next step can fail.
+func (s *Stack) start(ctx context.Context, cfg config.Config, opts Options) error {
+	wsLn, err := s.listen(opts.WSAddr, "WS_ADDR")
+	if err != nil {
+		return err
+	}
+	httpLn, err := s.listen(opts.HTTPAddr, "HTTP_ADDR")
+	if err != nil {
+		return err
+	}
 	s.WSURL = "ws://" + wsLn.Addr().String() + "/ocpp/"
 	s.ManagementURL = "http://" + wsLn.Addr().String()
 	s.HTTPURL = "http://" + httpLn.Addr().String()
@@ -91,18 +102,15 @@ func Start(ctx context.Context, cfg config.Config, opts Options, log *slog.Logge
 		cfg.APIToken = newToken()
 	}
 	s.Config = cfg
+	log := s.log
 
 	h, st, err := gateway.FromConfig(ctx, cfg, log)
 	if err != nil {
-		wsLn.Close()
-		httpLn.Close()
-		return nil, err
+		return err
 	}
 	s.Store = st
 	if err := store.CreateTables(ctx, st.DB(), cfg.TablePrefix); err != nil {
-		wsLn.Close()
-		httpLn.Close()
-		return nil, err
+		return err
 	}
 	gwOpts := opts.Gateway
 	if gwOpts.Logger == nil {
@@ -114,22 +122,16 @@ func Start(ctx context.Context, cfg config.Config, opts Options, log *slog.Logge
 	s.cancel = cancel
 	if opts.Publish {
 		if err := s.startPublisher(runCtx, cfg, opts); err != nil {
-			cancel()
-			wsLn.Close()
-			httpLn.Close()
-			return nil, err
+			return err
 		}
 	}
 	s.serve(wsLn, s.ws)
 	apiHandler, err := api.FromConfig(ctx, cfg, log)
 	if err != nil {
-		cancel()
-		wsLn.Close()
-		httpLn.Close()
-		return nil, err
+		return err
 	}
 	s.serve(httpLn, bearer(cfg.APIToken, httpapi.New(apiHandler.Handle, httpapi.Options{Logger: log})))
-	return s, nil
+	return nil
 }
 
 // bearer stands in for the HTTP API's IAM authorization: every route but GET /health needs
@@ -191,11 +193,13 @@ func (s *Stack) startPublisher(ctx context.Context, cfg config.Config, opts Opti
 	return nil
 }
 
-func listen(addr, name string) (net.Listener, error) {
+// listen opens a listener that Close closes, served or not.
+func (s *Stack) listen(addr, name string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: cannot listen (is the port taken? set %s to another address): %w", name, addr, name, err)
 	}
+	s.listeners = append(s.listeners, ln)
 	return ln, nil
 }
 
@@ -212,15 +216,25 @@ func (s *Stack) serve(ln net.Listener, h http.Handler) {
 }
 
 // Close closes every connection (each gets its $disconnect), stops the servers and background
-// work, and waits for them.
+// work, and waits for them. It also undoes a Start that failed half-way, so it copes with any
+// part not having been started.
 func (s *Stack) Close() error {
-	err := s.ws.Close()
+	var err error
+	if s.ws != nil {
+		err = s.ws.Close()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	for _, srv := range s.servers {
 		_ = srv.Shutdown(ctx)
 	}
-	s.cancel()
+	// Shutdown closed the listeners it served; this closes those never served.
+	for _, ln := range s.listeners {
+		_ = ln.Close()
+	}
+	if s.cancel != nil {
+		s.cancel()
+	}
 	s.wg.Wait()
 	if s.pub != nil {
 		_ = s.pub.Close()

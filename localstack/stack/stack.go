@@ -106,11 +106,11 @@ func (s *Stack) start(ctx context.Context, cfg config.Config, opts Options) erro
 
 	h, st, err := gateway.FromConfig(ctx, cfg, log)
 	if err != nil {
-		return err
+		return fmt.Errorf("gateway handlers: %w", err)
 	}
 	s.Store = st
 	if err := store.CreateTables(ctx, st.DB(), cfg.TablePrefix); err != nil {
-		return err
+		return fmt.Errorf("create tables: %w", err)
 	}
 	gwOpts := opts.Gateway
 	if gwOpts.Logger == nil {
@@ -122,13 +122,13 @@ func (s *Stack) start(ctx context.Context, cfg config.Config, opts Options) erro
 	s.cancel = cancel
 	if opts.Publish {
 		if err := s.startPublisher(runCtx, cfg, opts); err != nil {
-			return err
+			return fmt.Errorf("stream reader: %w", err)
 		}
 	}
 	s.serve(wsLn, s.ws)
 	apiHandler, err := api.FromConfig(ctx, cfg, log)
 	if err != nil {
-		return err
+		return fmt.Errorf("operator API handler: %w", err)
 	}
 	s.serve(httpLn, bearer(cfg.APIToken, httpapi.New(apiHandler.Handle, httpapi.Options{Logger: log})))
 	return nil

@@ -12,10 +12,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/serverless-ocpp/csms/shared/bus"
 	"github.com/serverless-ocpp/csms/shared/store"
+	"github.com/serverless-ocpp/csms/shared/streamimage"
 )
 
 // image marshals v as the store would and converts it to a stream image.
@@ -25,36 +25,7 @@ func image(t *testing.T, v any) map[string]events.DynamoDBAttributeValue {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return eventMap(m)
-}
-
-func eventMap(m map[string]types.AttributeValue) map[string]events.DynamoDBAttributeValue {
-	out := map[string]events.DynamoDBAttributeValue{}
-	for k, v := range m {
-		out[k] = eventValue(v)
-	}
-	return out
-}
-
-func eventValue(v types.AttributeValue) events.DynamoDBAttributeValue {
-	switch v := v.(type) {
-	case *types.AttributeValueMemberS:
-		return events.NewStringAttribute(v.Value)
-	case *types.AttributeValueMemberN:
-		return events.NewNumberAttribute(v.Value)
-	case *types.AttributeValueMemberBOOL:
-		return events.NewBooleanAttribute(v.Value)
-	case *types.AttributeValueMemberL:
-		l := make([]events.DynamoDBAttributeValue, len(v.Value))
-		for i, e := range v.Value {
-			l[i] = eventValue(e)
-		}
-		return events.NewListAttribute(l)
-	case *types.AttributeValueMemberM:
-		return events.NewMapAttribute(eventMap(v.Value))
-	default:
-		return events.NewNullAttribute()
-	}
+	return streamimage.FromItem(m)
 }
 
 var seqCounter int

@@ -23,21 +23,53 @@ var upgradeHeadersOwnedByGateway = []string{
 	"Content-Length", "Transfer-Encoding",
 }
 
+// upgradeRequest is what the authorizer and $connect events are built from: the upgrade
+// request's headers and query, the identity set as CloudFront's function sets it.
+type upgradeRequest struct {
+	headers      map[string]string
+	multiHeaders map[string][]string
+	params       map[string]string
+	multiParams  map[string][]string
+	at           time.Time
+}
+
 // serveConnect runs the authorizer and $connect for an upgrade request and, when both let it
 // through, upgrades and starts the connection.
 func (s *Server) serveConnect(w http.ResponseWriter, r *http.Request, escapedID string) {
+	c, req, ok := s.newConnection(w, r, escapedID)
+	if !ok {
+		return
+	}
+	if s.h.Authorizer != nil {
+		if status, ok := s.authorize(r, c, req); !ok {
+			writeMessage(w, status, http.StatusText(status))
+			return
+		}
+	}
+	var responseHeader http.Header
+	if s.h.Connect != nil {
+		if responseHeader, ok = s.connect(w, r, c, req); !ok {
+			return
+		}
+	}
+	s.upgrade(w, r, c, responseHeader)
+}
+
+// newConnection checks that r can become a connection and describes it; when it cannot, it
+// has answered the client and returns false.
+func (s *Server) newConnection(w http.ResponseWriter, r *http.Request, escapedID string) (*conn, upgradeRequest, bool) {
 	if !websocket.IsWebSocketUpgrade(r) {
 		writeMessage(w, http.StatusUpgradeRequired, "Upgrade Required")
-		return
+		return nil, upgradeRequest{}, false
 	}
 	if s.isClosed() {
 		writeMessage(w, http.StatusServiceUnavailable, "Service Unavailable")
-		return
+		return nil, upgradeRequest{}, false
 	}
 	chargeBoxID, err := url.PathUnescape(escapedID)
 	if err != nil {
 		writeMessage(w, http.StatusBadRequest, "Bad Request")
-		return
+		return nil, upgradeRequest{}, false
 	}
 	// CloudFront's function turns the path identity into the query parameter; other
 	// parameters travel unchanged.
@@ -45,63 +77,60 @@ func (s *Server) serveConnect(w http.ResponseWriter, r *http.Request, escapedID 
 	if chargeBoxID != "" {
 		query.Set(identityParameter, chargeBoxID)
 	}
-	now := time.Now()
+	req := upgradeRequest{at: time.Now()}
+	req.headers, req.multiHeaders = requestHeaders(r)
+	req.params, req.multiParams = queryParameters(query)
 	c := &conn{
 		srv:         s,
 		id:          newID(),
 		chargeBoxID: query.Get(identityParameter),
-		connectedAt: now,
+		connectedAt: req.at,
 		sourceIP:    sourceIP(r),
 		userAgent:   r.UserAgent(),
 		domainName:  r.Host,
 	}
-	c.lastActive.Store(now.UnixNano())
+	c.lastActive.Store(req.at.UnixNano())
 	c.log = s.log.With("connectionId", c.id, "chargeBoxId", c.chargeBoxID)
-	headers, multiHeaders := requestHeaders(r)
-	params, multiParams := queryParameters(query)
+	return c, req, true
+}
 
-	if s.h.Authorizer != nil {
-		status, ok := s.authorize(r, c, headers, multiHeaders, params, multiParams, now)
-		if !ok {
-			writeMessage(w, status, http.StatusText(status))
-			return
-		}
+// connect invokes $connect and returns the headers to upgrade with. When the handler refuses
+// or fails, it has answered the client and returns false.
+func (s *Server) connect(w http.ResponseWriter, r *http.Request, c *conn, req upgradeRequest) (http.Header, bool) {
+	ev := events.APIGatewayWebsocketProxyRequest{
+		Headers:                         req.headers,
+		MultiValueHeaders:               req.multiHeaders,
+		QueryStringParameters:           req.params,
+		MultiValueQueryStringParameters: req.multiParams,
+		RequestContext:                  c.requestContext(routeConnect, "CONNECT", req.at),
 	}
-
-	var responseHeader http.Header
-	if s.h.Connect != nil {
-		ev := events.APIGatewayWebsocketProxyRequest{
-			Headers:                         headers,
-			MultiValueHeaders:               multiHeaders,
-			QueryStringParameters:           params,
-			MultiValueQueryStringParameters: multiParams,
-			RequestContext:                  c.requestContext(routeConnect, "CONNECT", now),
-		}
-		ctx, cancel := integrationContext(r.Context())
-		resp, err := invoke(ctx, s.h.Connect, ev)
-		cancel()
-		log := c.log.With("routeKey", routeConnect, "requestId", ev.RequestContext.RequestID)
-		if err != nil {
-			log.Error("$connect handler failed", "err", err)
-			writeMessage(w, http.StatusInternalServerError, "Internal server error")
-			return
-		}
-		if resp.StatusCode == 0 {
-			log.Error("$connect handler returned no statusCode")
-			writeMessage(w, http.StatusInternalServerError, "Internal server error")
-			return
-		}
-		if resp.StatusCode < 200 || resp.StatusCode > 299 {
-			log.Info("$connect refused", "status", resp.StatusCode)
-			writeProxyResponse(w, resp, log)
-			return
-		}
-		responseHeader = responseHeaders(resp)
-		for _, h := range upgradeHeadersOwnedByGateway {
-			responseHeader.Del(h)
-		}
+	ctx, cancel := integrationContext(r.Context())
+	resp, err := invoke(ctx, s.h.Connect, ev)
+	cancel()
+	log := c.log.With("routeKey", routeConnect, "requestId", ev.RequestContext.RequestID)
+	switch {
+	case err != nil:
+		log.Error("$connect handler failed", "error", err)
+		writeMessage(w, http.StatusInternalServerError, "Internal server error")
+		return nil, false
+	case resp.StatusCode == 0:
+		log.Error("$connect handler returned no statusCode")
+		writeMessage(w, http.StatusInternalServerError, "Internal server error")
+		return nil, false
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		log.Info("$connect refused", "status", resp.StatusCode)
+		writeProxyResponse(w, resp, log)
+		return nil, false
 	}
+	header := responseHeaders(resp)
+	for _, h := range upgradeHeadersOwnedByGateway {
+		header.Del(h)
+	}
+	return header, true
+}
 
+// upgrade registers the connection, answers 101 with responseHeader and starts serving it.
+func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, c *conn, responseHeader http.Header) {
 	// The connection is registered from the end of $connect, so a post racing the 101
 	// response waits for the upgrade instead of failing, while a post from inside $connect
 	// gets 410 as on AWS.
@@ -117,7 +146,7 @@ func (s *Server) serveConnect(w http.ResponseWriter, r *http.Request, escapedID 
 	ws, err := up.Upgrade(hw, r, responseHeader)
 	if err != nil {
 		// gorilla has answered the client already.
-		c.log.Warn("websocket upgrade failed", "err", err)
+		c.log.Warn("websocket upgrade failed", "error", err)
 		c.markClosing(closeAbnormal, closeDescription(closeAbnormal))
 		s.unregister(c)
 		close(c.ready)
@@ -128,27 +157,25 @@ func (s *Server) serveConnect(w http.ResponseWriter, r *http.Request, escapedID 
 }
 
 // authorize runs the REQUEST authorizer; on refusal it returns the HTTP status to answer.
-func (s *Server) authorize(r *http.Request, c *conn, headers map[string]string, multiHeaders map[string][]string,
-	params map[string]string, multiParams map[string][]string, now time.Time) (int, bool) {
+func (s *Server) authorize(r *http.Request, c *conn, req upgradeRequest) (int, bool) {
 	log := c.log.With("routeKey", routeConnect)
 	// API Gateway does not invoke the authorizer when an identity source is missing.
-	if params[identityParameter] == "" {
+	if req.params[identityParameter] == "" {
 		log.Info("connection refused: no chargeBoxId")
 		return http.StatusUnauthorized, false
 	}
 	methodArn := fmt.Sprintf("arn:aws:execute-api:local:%s:%s/%s/%s", accountID, s.opts.APIID, s.opts.Stage, routeConnect)
-	reqID := newID()
-	req := events.APIGatewayCustomAuthorizerRequestTypeRequest{
+	ev := events.APIGatewayCustomAuthorizerRequestTypeRequest{
 		Type:                            "REQUEST",
 		MethodArn:                       methodArn,
-		Headers:                         headers,
-		MultiValueHeaders:               multiHeaders,
-		QueryStringParameters:           params,
-		MultiValueQueryStringParameters: multiParams,
+		Headers:                         req.headers,
+		MultiValueHeaders:               req.multiHeaders,
+		QueryStringParameters:           req.params,
+		MultiValueQueryStringParameters: req.multiParams,
 		RequestContext: events.APIGatewayCustomAuthorizerRequestTypeRequestContext{
 			AccountID: accountID,
 			Stage:     s.opts.Stage,
-			RequestID: reqID,
+			RequestID: newID(),
 			APIID:     s.opts.APIID,
 			Identity: events.APIGatewayCustomAuthorizerRequestTypeRequestIdentity{
 				SourceIP: c.sourceIP,
@@ -157,33 +184,43 @@ func (s *Server) authorize(r *http.Request, c *conn, headers map[string]string, 
 	}
 	ctx, cancel := integrationContext(r.Context())
 	defer cancel()
-	resp, err := invoke(ctx, s.h.Authorizer, req)
+	resp, err := invoke(ctx, s.h.Authorizer, ev)
 	switch {
 	case err != nil && err.Error() == "Unauthorized":
 		log.Info("connection refused by authorizer", "status", http.StatusUnauthorized)
 		return http.StatusUnauthorized, false
 	case err != nil:
-		log.Error("authorizer failed", "err", err)
+		log.Error("authorizer failed", "error", err)
 		return http.StatusInternalServerError, false
 	}
 	if !policyAllows(resp.PolicyDocument, methodArn) {
 		log.Info("connection refused by authorizer policy", "status", http.StatusForbidden, "principalId", resp.PrincipalID)
 		return http.StatusForbidden, false
 	}
+	ctxMap, err := authorizerContext(resp)
+	if err != nil {
+		log.Error("authorizer response refused", "error", err)
+		return http.StatusInternalServerError, false
+	}
+	c.authorizer = ctxMap
+	return 0, true
+}
+
+// authorizerContext is what the connection's events carry as requestContext.authorizer: the
+// authorizer's context plus principalId. API Gateway accepts only strings, numbers and
+// booleans in the context.
+func authorizerContext(resp events.APIGatewayCustomAuthorizerResponse) (map[string]interface{}, error) {
 	ctxMap := make(map[string]interface{}, len(resp.Context)+1)
 	for k, v := range resp.Context {
-		// API Gateway accepts only strings, numbers and booleans in the authorizer context.
 		switch v.(type) {
 		case string, bool, int, int32, int64, float32, float64, uint, uint32, uint64, nil:
 		default:
-			log.Error("authorizer context holds a value that is not a string, number or boolean", "key", k)
-			return http.StatusInternalServerError, false
+			return nil, fmt.Errorf("authorizer context key %q holds a %T, not a string, number or boolean", k, v)
 		}
 		ctxMap[k] = v
 	}
 	ctxMap["principalId"] = resp.PrincipalID
-	c.authorizer = ctxMap
-	return 0, true
+	return ctxMap, nil
 }
 
 // policyAllows evaluates the authorizer's policy for execute-api:Invoke on methodArn: an
@@ -248,7 +285,7 @@ func wildcardMatch(pattern, value string) bool {
 func writeProxyResponse(w http.ResponseWriter, resp events.APIGatewayProxyResponse, log *slog.Logger) {
 	body, err := responseBody(resp)
 	if err != nil {
-		log.Error("$connect response body is not valid base64", "err", err)
+		log.Error("$connect response body is not valid base64", "error", err)
 		writeMessage(w, http.StatusInternalServerError, "Internal server error")
 		return
 	}

@@ -109,7 +109,31 @@ func (a *api) event(w http.ResponseWriter, r *http.Request, reqID string) (event
 	if err != nil {
 		return events.APIGatewayV2HTTPRequest{}, fmt.Errorf("read body: %w", err)
 	}
+	headers, cookies := eventHeaders(r, len(body))
+	ev := events.APIGatewayV2HTTPRequest{
+		Version:  "2.0",
+		RouteKey: "$default",
+		// HTTP APIs hand over the path percent-decoded.
+		RawPath:               r.URL.Path,
+		RawQueryString:        r.URL.RawQuery,
+		Cookies:               cookies,
+		Headers:               headers,
+		QueryStringParameters: eventQuery(r),
+		RequestContext:        a.requestContext(r, reqID, now),
+	}
+	if len(body) > 0 {
+		if isText(r.Header.Get("Content-Type")) {
+			ev.Body = string(body)
+		} else {
+			ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
+		}
+	}
+	return ev, nil
+}
 
+// eventHeaders returns the event's headers (lower-case names, repeats comma-joined, plus the
+// ones the gateway adds) and its cookies, which payload 2.0 moves out of the headers.
+func eventHeaders(r *http.Request, bodyLen int) (map[string]string, []string) {
 	headers := make(map[string]string, len(r.Header)+1)
 	var cookies []string
 	for k, vs := range r.Header {
@@ -134,60 +158,50 @@ func (a *api) event(w http.ResponseWriter, r *http.Request, reqID string) (event
 		headers["x-forwarded-proto"] = "https"
 	}
 	if r.ContentLength >= 0 {
-		headers["content-length"] = fmt.Sprint(len(body))
+		headers["content-length"] = fmt.Sprint(bodyLen)
 	}
+	return headers, cookies
+}
 
-	var query map[string]string
-	if q := r.URL.Query(); len(q) > 0 {
-		query = make(map[string]string, len(q))
-		for k, vs := range q {
-			query[k] = strings.Join(vs, ",")
-		}
+// eventQuery returns the query parameters, repeats comma-joined; nil without any.
+func eventQuery(r *http.Request) map[string]string {
+	q := r.URL.Query()
+	if len(q) == 0 {
+		return nil
 	}
+	query := make(map[string]string, len(q))
+	for k, vs := range q {
+		query[k] = strings.Join(vs, ",")
+	}
+	return query
+}
 
+// requestContext describes the API, the stage and the caller as an HTTP API does.
+func (a *api) requestContext(r *http.Request, reqID string, now time.Time) events.APIGatewayV2HTTPRequestContext {
 	hostname := r.Host
 	if h, _, err := net.SplitHostPort(hostname); err == nil {
 		hostname = h
 	}
 	prefix, _, _ := strings.Cut(hostname, ".")
-
-	ev := events.APIGatewayV2HTTPRequest{
-		Version:  "2.0",
-		RouteKey: "$default",
-		// HTTP APIs hand over the path percent-decoded.
-		RawPath:               r.URL.Path,
-		RawQueryString:        r.URL.RawQuery,
-		Cookies:               cookies,
-		Headers:               headers,
-		QueryStringParameters: query,
-		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RouteKey:  "$default",
-			AccountID: accountID,
-			Stage:     a.opts.Stage,
-			RequestID: reqID,
-			APIID:     a.opts.APIID,
-			// The Host header, port included, so URLs built from it work locally.
-			DomainName:   r.Host,
-			DomainPrefix: prefix,
-			Time:         now.UTC().Format(timeLayout),
-			TimeEpoch:    now.UnixMilli(),
-			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
-				Method:    r.Method,
-				Path:      r.URL.Path,
-				Protocol:  r.Proto,
-				SourceIP:  sourceIP(r),
-				UserAgent: r.UserAgent(),
-			},
+	return events.APIGatewayV2HTTPRequestContext{
+		RouteKey:  "$default",
+		AccountID: accountID,
+		Stage:     a.opts.Stage,
+		RequestID: reqID,
+		APIID:     a.opts.APIID,
+		// The Host header, port included, so URLs built from it work locally.
+		DomainName:   r.Host,
+		DomainPrefix: prefix,
+		Time:         now.UTC().Format(timeLayout),
+		TimeEpoch:    now.UnixMilli(),
+		HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
+			Method:    r.Method,
+			Path:      r.URL.Path,
+			Protocol:  r.Proto,
+			SourceIP:  sourceIP(r),
+			UserAgent: r.UserAgent(),
 		},
 	}
-	if len(body) > 0 {
-		if isText(r.Header.Get("Content-Type")) {
-			ev.Body = string(body)
-		} else {
-			ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
-		}
-	}
-	return ev, nil
 }
 
 // isText reports whether API Gateway passes a body of this type as text; every other body

@@ -102,23 +102,45 @@ func Start(ctx context.Context, opts Options) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	args, err := javaArgs(lib, port, opts.DBPath)
+	if err != nil {
+		return nil, err
+	}
+	inst, err := launch(ctx, lib, args, port, opts, log)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("starting DynamoDB Local", "pid", inst.cmd.Process.Pid, "port", port, "lib", lib, "inMemory", opts.DBPath == "")
+	if err := inst.waitReady(ctx); err != nil {
+		_ = inst.Stop()
+		return nil, err
+	}
+	log.Info("DynamoDB Local ready", "endpoint", inst.Endpoint())
+	return inst, nil
+}
 
+// javaArgs is the command line of DynamoDB Local from the package's lib directory: in memory,
+// or keeping its files in dbPath.
+func javaArgs(lib string, port int, dbPath string) ([]string, error) {
 	// -sharedDb keeps one database whatever access key and region a client signs with, so
 	// every component of the local stack sees the same tables.
 	args := []string{"-Djava.library.path=" + filepath.Join(lib, "DynamoDBLocal_lib"), "-jar", filepath.Join(lib, "DynamoDBLocal.jar"),
 		"-port", strconv.Itoa(port), "-sharedDb"}
-	if opts.DBPath != "" {
-		if err := os.MkdirAll(opts.DBPath, 0o755); err != nil {
-			return nil, fmt.Errorf("ddblocal: create database directory: %w", err)
-		}
-		abs, err := filepath.Abs(opts.DBPath)
-		if err != nil {
-			return nil, fmt.Errorf("ddblocal: database directory: %w", err)
-		}
-		args = append(args, "-dbPath", abs)
-	} else {
-		args = append(args, "-inMemory")
+	if dbPath == "" {
+		return append(args, "-inMemory"), nil
 	}
+	if err := os.MkdirAll(dbPath, 0o755); err != nil {
+		return nil, fmt.Errorf("ddblocal: create database directory: %w", err)
+	}
+	abs, err := filepath.Abs(dbPath)
+	if err != nil {
+		return nil, fmt.Errorf("ddblocal: database directory: %w", err)
+	}
+	return append(args, "-dbPath", abs), nil
+}
+
+// launch starts java in its own process group and stops the group when ctx ends.
+func launch(ctx context.Context, lib string, args []string, port int, opts Options, log *slog.Logger) (*Instance, error) {
 	// Not CommandContext: the process group is ours to stop, children included.
 	cmd := exec.Command("java", args...)
 	cmd.Dir = lib
@@ -141,13 +163,6 @@ func Start(ctx context.Context, opts Options) (*Instance, error) {
 		case <-inst.exited:
 		}
 	}()
-	log.Info("starting DynamoDB Local", "pid", cmd.Process.Pid, "port", port, "lib", lib, "inMemory", opts.DBPath == "")
-
-	if err := inst.waitReady(ctx); err != nil {
-		_ = inst.Stop()
-		return nil, err
-	}
-	log.Info("DynamoDB Local ready", "endpoint", inst.Endpoint())
 	return inst, nil
 }
 

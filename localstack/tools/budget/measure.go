@@ -42,9 +42,40 @@ type step struct {
 // gateway handlers with a counting DynamoDB client on fresh tables (cfg.TablePrefix must be
 // fresh), and returns the calls each made. eventsDir is the repository's events/ folder.
 func Measure(ctx context.Context, cfg config.Config, eventsDir string) ([]Row, error) {
-	awsCfg, err := cfg.AWS(ctx)
+	h, st, counter, err := countingHandlers(ctx, cfg)
 	if err != nil {
 		return nil, err
+	}
+	txID := 0
+	var rows []Row
+	for _, s := range lifeSteps(&txID) {
+		if s.name == "CALLRESULT to a pending command" {
+			// The command the answer refers to, written as the api function would (not counted here).
+			if err := pendingCommand(ctx, st, filepath.Join(eventsDir, s.file)); err != nil {
+				return nil, err
+			}
+		}
+		counter.Take()
+		reply, err := run(ctx, h, s, filepath.Join(eventsDir, s.file))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.name, err)
+		}
+		if s.name == "StartTransaction" {
+			if txID, err = transactionID(reply); err != nil {
+				return nil, err
+			}
+		}
+		rows = append(rows, Row{Name: s.name, Function: s.function, Count: counter.Take()})
+	}
+	return rows, nil
+}
+
+// countingHandlers builds the gateway handlers on a DynamoDB client whose calls the returned
+// Counter counts, after creating the tables.
+func countingHandlers(ctx context.Context, cfg config.Config) (*gateway.Handlers, *store.Store, *Counter, error) {
+	awsCfg, err := cfg.AWS(ctx)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	counter := NewCounter()
 	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
@@ -55,7 +86,7 @@ func Measure(ctx context.Context, cfg config.Config, eventsDir string) ([]Row, e
 		counter.Attach(&o.APIOptions)
 	})
 	if err := store.CreateTables(ctx, db, cfg.TablePrefix); err != nil {
-		return nil, err
+		return nil, nil, nil, fmt.Errorf("create tables: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st := store.New(db, cfg.TablePrefix)
@@ -63,13 +94,17 @@ func Measure(ctx context.Context, cfg config.Config, eventsDir string) ([]Row, e
 		KnownVendorIDs: cfg.KnownVendorIDs, MessageRetention: cfg.MessageRetention}, log)
 	h := gateway.New(st, svc, gateway.Options{AutoRegister: true, DefaultTenantID: cfg.DefaultTenantID,
 		ConnectionTTL: cfg.ConnectionTTL, MessageRetention: cfg.MessageRetention}, log)
+	return h, st, counter, nil
+}
 
-	txID := 0
+// lifeSteps is a charge box's life as sample events; the steps after StartTransaction use the
+// transaction id it answered, read from *txID when they run.
+func lifeSteps(txID *int) []step {
 	useTx := func(body string) string {
-		return strings.Replace(body, `"transactionId":1001`, fmt.Sprintf(`"transactionId":%d`, txID), 1)
+		return strings.Replace(body, `"transactionId":1001`, fmt.Sprintf(`"transactionId":%d`, *txID), 1)
 	}
 	msg := func(name, file string) step { return step{name: name, function: "message", file: "message/" + file} }
-	steps := []step{
+	return []step{
 		{name: "$connect authorizer (new box, auto-registered)", function: "authorizer", file: "authorizer/connect.json"},
 		{name: "$connect authorizer", function: "authorizer", file: "authorizer/connect.json"},
 		{name: "$connect", function: "connect", file: "connect/connect.json"},
@@ -92,32 +127,18 @@ func Measure(ctx context.Context, cfg config.Config, eventsDir string) ([]Row, e
 		msg("unknown action", "unknown-action.json"),
 		{name: "$disconnect", function: "disconnect", file: "disconnect/disconnect.json"},
 	}
-	var rows []Row
-	for _, s := range steps {
-		if s.name == "CALLRESULT to a pending command" {
-			// The command the answer refers to, written as the api function would (not counted here).
-			if err := pendingCommand(ctx, st, filepath.Join(eventsDir, s.file)); err != nil {
-				return nil, err
-			}
-		}
-		counter.Take()
-		reply, err := run(ctx, h, s, filepath.Join(eventsDir, s.file))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", s.name, err)
-		}
-		if s.name == "StartTransaction" {
-			var frame []json.RawMessage
-			var conf struct {
-				TransactionID int `json:"transactionId"`
-			}
-			if json.Unmarshal([]byte(reply), &frame) != nil || len(frame) != 3 || json.Unmarshal(frame[2], &conf) != nil || conf.TransactionID == 0 {
-				return nil, fmt.Errorf("StartTransaction answered %s", reply)
-			}
-			txID = conf.TransactionID
-		}
-		rows = append(rows, Row{Name: s.name, Function: s.function, Count: counter.Take()})
+}
+
+// transactionID reads the transaction id from StartTransaction's CALLRESULT.
+func transactionID(reply string) (int, error) {
+	var frame []json.RawMessage
+	var conf struct {
+		TransactionID int `json:"transactionId"`
 	}
-	return rows, nil
+	if json.Unmarshal([]byte(reply), &frame) != nil || len(frame) != 3 || json.Unmarshal(frame[2], &conf) != nil || conf.TransactionID == 0 {
+		return 0, fmt.Errorf("StartTransaction answered %s", reply)
+	}
+	return conf.TransactionID, nil
 }
 
 // run hands one sample event to its handler and returns the body it answered.

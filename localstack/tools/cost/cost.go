@@ -144,44 +144,15 @@ func Frequencies(p Profile) map[string]float64 {
 
 // Compute prices the profile with the measured calls (budget rows by name).
 func Compute(p Profile, pr Prices, rows []budget.Row) (Estimate, error) {
-	byName := map[string]budget.Row{}
-	for _, r := range rows {
-		byName[r.Name] = r
-	}
 	freq := Frequencies(p)
 	e := Estimate{Profile: p, Prices: pr, Steps: freq}
-	var frames, invocations, gbSeconds, rru, wru, streamRecords float64
-	gb := float64(p.LambdaMemoryMB) / 1024
-	for name, n := range freq {
-		if n == 0 {
-			continue
-		}
-		r, ok := byName[name]
-		if !ok {
-			return e, fmt.Errorf("no measured calls for %q", name)
-		}
-		if r.Function == "message" {
-			frames += n
-		}
-		invocations += n
-		d := p.Durations[name]
-		if d == 0 {
-			d = p.Durations["*"]
-		}
-		gbSeconds += n * gb * max(d, time.Millisecond).Seconds()
-		rru += n * r.ReadUnits
-		wru += n * r.WriteUnits
-		streamRecords += n * float64(r.Writes) // upper bound: every write to a streamed table
+	u, err := lambdaUsage(p, freq, rows)
+	if err != nil {
+		return e, err
 	}
-	// The publisher runs on the stream records of the frame log and the sessions table.
-	pubInvocations := streamRecords / max(p.PublisherBatch, 1)
-	pubDuration := p.Durations["publisher"]
-	invocations += pubInvocations
-	gbSeconds += pubInvocations * gb * pubDuration.Seconds()
-
 	days := month.Hours() / 24
 	sessions := p.SessionsPerDay * days
-	retainedRows := frames*float64(p.Retention)/float64(month) + 0 // frame log rows kept at any time
+	retainedRows := u.frames*float64(p.Retention)/float64(month) + 0 // frame log rows kept at any time
 	readings := sessions * float64(p.SessionLength/p.MeterInterval) * float64(p.Retention) / float64(month)
 	storageGB := (retainedRows*float64(p.AvgFrameRowBytes) + readings*float64(p.AvgReadingBytes) + sessions*12*float64(p.AvgSessionBytes)) / 1e9
 	connMinutes := month.Minutes()
@@ -190,24 +161,67 @@ func Compute(p Profile, pr Prices, rows []budget.Row) (Estimate, error) {
 		return e, fmt.Errorf("no price for broker type %q", p.BrokerType)
 	}
 	reconnects := p.ReconnectsPerDay * days
-	dataOutGB := frames * float64(p.AvgFrameBytes) / 1e9
+	dataOutGB := u.frames * float64(p.AvgFrameBytes) / 1e9
 
 	add := func(service, what string, qty float64, unit string, usd float64) {
 		e.Items = append(e.Items, Item{Service: service, What: what, Quantity: qty, Unit: unit, USD: usd})
 	}
-	add("API Gateway WebSocket", "messages (each CALL in and its answer out)", 2*frames, "messages", 2*frames/1e6*pr.APIGatewayMessagesPerMillion)
+	add("API Gateway WebSocket", "messages (each CALL in and its answer out)", 2*u.frames, "messages", 2*u.frames/1e6*pr.APIGatewayMessagesPerMillion)
 	add("API Gateway WebSocket", "connection minutes (always connected)", connMinutes, "minutes", connMinutes/1e6*pr.APIGatewayMinutesPerMillion)
-	add("Lambda", "requests (authorizer, connect, message, disconnect, publisher)", invocations, "requests", invocations/1e6*pr.LambdaRequestsPerMillion)
-	add("Lambda", fmt.Sprintf("compute at %d MB (arm64)", p.LambdaMemoryMB), gbSeconds, "GB-s", gbSeconds*pr.LambdaPerGBSecond)
-	add("DynamoDB", "write request units (measured per action)", wru, "WRU", wru/1e6*pr.DynamoDBWRUPerMillion)
-	add("DynamoDB", "read request units (measured per action)", rru, "RRU", rru/1e6*pr.DynamoDBRRUPerMillion)
+	add("Lambda", "requests (authorizer, connect, message, disconnect, publisher)", u.invocations, "requests", u.invocations/1e6*pr.LambdaRequestsPerMillion)
+	add("Lambda", fmt.Sprintf("compute at %d MB (arm64)", p.LambdaMemoryMB), u.gbSeconds, "GB-s", u.gbSeconds*pr.LambdaPerGBSecond)
+	add("DynamoDB", "write request units (measured per action)", u.wru, "WRU", u.wru/1e6*pr.DynamoDBWRUPerMillion)
+	add("DynamoDB", "read request units (measured per action)", u.rru, "RRU", u.rru/1e6*pr.DynamoDBRRUPerMillion)
 	add("DynamoDB", "storage (frame log and meter values for the retention, a year of sessions)", storageGB, "GB-month", storageGB*pr.DynamoDBStorageGBMonth)
-	add("DynamoDB Streams", "GetRecords by the publisher's Lambda trigger (free)", streamRecords, "records", 0)
+	add("DynamoDB Streams", "GetRecords by the publisher's Lambda trigger (free)", u.streamRecords, "records", 0)
 	add("CloudFront", "WebSocket upgrade requests", reconnects, "requests", reconnects/1e4*pr.CloudFrontRequestsPer10k)
 	add("CloudFront", "data out to the boxes", dataOutGB, "GB", dataOutGB*pr.CloudFrontDataOutPerGB)
 	add("Amazon MQ", fmt.Sprintf("%s broker, shared by %d boxes", p.BrokerType, p.Boxes), month.Hours()/float64(p.Boxes), "broker-hours", month.Hours()*brokerHour/float64(p.Boxes))
 	add("Amazon MQ", fmt.Sprintf("broker storage %.0f GB, shared", p.BrokerStorageGB), p.BrokerStorageGB/float64(p.Boxes), "GB-month", p.BrokerStorageGB*pr.AmazonMQStoragePerGBMonth/float64(p.Boxes))
 	return e, nil
+}
+
+// usage is a month of Lambda requests and compute and of DynamoDB capacity.
+type usage struct {
+	frames, invocations, gbSeconds, rru, wru, streamRecords float64
+}
+
+// lambdaUsage adds up, over a month of the profile's steps, the requests and compute of each
+// step's function and the DynamoDB capacity it was measured to use, plus the publisher's
+// invocations on the stream records those writes produce.
+func lambdaUsage(p Profile, freq map[string]float64, rows []budget.Row) (usage, error) {
+	byName := map[string]budget.Row{}
+	for _, r := range rows {
+		byName[r.Name] = r
+	}
+	var u usage
+	gb := float64(p.LambdaMemoryMB) / 1024
+	for name, n := range freq {
+		if n == 0 {
+			continue
+		}
+		r, ok := byName[name]
+		if !ok {
+			return u, fmt.Errorf("no measured calls for %q", name)
+		}
+		if r.Function == "message" {
+			u.frames += n
+		}
+		u.invocations += n
+		d := p.Durations[name]
+		if d == 0 {
+			d = p.Durations["*"]
+		}
+		u.gbSeconds += n * gb * max(d, time.Millisecond).Seconds()
+		u.rru += n * r.ReadUnits
+		u.wru += n * r.WriteUnits
+		u.streamRecords += n * float64(r.Writes) // upper bound: every write to a streamed table
+	}
+	// The publisher runs on the stream records of the frame log and the sessions table.
+	pubInvocations := u.streamRecords / max(p.PublisherBatch, 1)
+	u.invocations += pubInvocations
+	u.gbSeconds += pubInvocations * gb * p.Durations["publisher"].Seconds()
+	return u, nil
 }
 
 // Markdown renders the estimate.

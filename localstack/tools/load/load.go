@@ -100,40 +100,18 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	st := store.New(store.NewClient(awsCfg, o.Config.DynamoDBEndpoint), o.Config.TablePrefix)
 	r := &Report{InProc: o.StackBinary == ""}
-
-	var measure func() []Usage
-	var stop func() error
-	if r.InProc {
-		s, err := stack.Start(ctx, o.Config, stack.Options{WSAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
-			Publish: o.Config.AMQPURL != "", PrintTo: io.Discard, StreamPoll: 100 * time.Millisecond}, o.Logger)
-		if err != nil {
-			return nil, err
-		}
-		stop = s.Close
-		o.Sim.URL = strings.TrimSuffix(s.WSURL, "/")
-		cpu0, _ := selfUsage()
-		t0 := time.Now()
-		measure = func() []Usage {
-			cpu, rss := selfUsage()
-			u := Usage{Process: "load test (stack and simulator in one process)", PID: os.Getpid(), CPU: cpu - cpu0, PeakRSS: rss}
-			u.CPUShare = float64(u.CPU) / float64(time.Since(t0))
-			return []Usage{u}
-		}
-	} else {
-		child, err := startChild(ctx, o)
-		if err != nil {
-			return nil, err
-		}
-		stop = child.stop
-		o.Sim.URL = child.wsURL
-		measure = child.measure
+	t, err := startTarget(ctx, o)
+	if err != nil {
+		return nil, err
 	}
+	stop := t.stop
 	defer func() {
 		if stop != nil {
 			_ = stop()
 		}
 	}()
 
+	o.Sim.URL = t.url
 	r.Started = time.Now()
 	sum, err := simulator.Run(ctx, o.Sim)
 	if err != nil {
@@ -141,20 +119,58 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	r.Finished = time.Now()
 	r.Summary = sum
-	r.Usage = measure()
-
-	if consumer != nil {
-		r.Published = consumer.Check(ctx, sum, o.Sim.IDPrefix, o.PublishWait)
-	} else {
-		r.Published = PublishCheck{Pending: true}
-	}
-	r.Stored, err = CheckStored(ctx, st, sum)
-	if err != nil {
+	r.Usage = t.measure()
+	if err := r.check(ctx, st, consumer, o); err != nil {
 		return r, err
 	}
 	err = stop()
 	stop = nil
 	return r, err
+}
+
+// check compares what the fleet did with the sessions stored and, with a consumer, published.
+func (r *Report) check(ctx context.Context, st *store.Store, consumer *SessionConsumer, o Options) error {
+	if consumer != nil {
+		r.Published = consumer.Check(ctx, r.Summary, o.Sim.IDPrefix, o.PublishWait)
+	} else {
+		r.Published = PublishCheck{Pending: true}
+	}
+	var err error
+	r.Stored, err = CheckStored(ctx, st, r.Summary)
+	return err
+}
+
+// target is the stack under load, in this process or in a child: where the boxes connect, what
+// it has used so far, and how to stop it.
+type target struct {
+	url     string
+	measure func() []Usage
+	stop    func() error
+}
+
+// startTarget starts the stack in this process, or as a child when o.StackBinary is set.
+func startTarget(ctx context.Context, o Options) (target, error) {
+	if o.StackBinary != "" {
+		c, err := startChild(ctx, o)
+		if err != nil {
+			return target{}, err
+		}
+		return target{url: c.wsURL, measure: c.measure, stop: c.stop}, nil
+	}
+	s, err := stack.Start(ctx, o.Config, stack.Options{WSAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
+		Publish: o.Config.AMQPURL != "", PrintTo: io.Discard, StreamPoll: 100 * time.Millisecond}, o.Logger)
+	if err != nil {
+		return target{}, err
+	}
+	cpu0, _ := selfUsage()
+	t0 := time.Now()
+	measure := func() []Usage {
+		cpu, rss := selfUsage()
+		u := Usage{Process: "load test (stack and simulator in one process)", PID: os.Getpid(), CPU: cpu - cpu0, PeakRSS: rss}
+		u.CPUShare = float64(u.CPU) / float64(time.Since(t0))
+		return []Usage{u}
+	}
+	return target{url: strings.TrimSuffix(s.WSURL, "/"), measure: measure, stop: s.Close}, nil
 }
 
 // child is the local stack running as a child process.

@@ -25,47 +25,29 @@ import (
 	"github.com/serverless-ocpp/csms/localstack/tools/toolenv"
 )
 
-func main() {
-	sim := simulator.Defaults()
-	sim.Boxes = envInt("LOAD_BOXES", 1000)
-	sim.Duration = envDuration("LOAD_DURATION", 5*time.Minute)
-	sim.TimeScale = envFloat("LOAD_TIMESCALE", 10)
-	sim.RampUp = time.Minute
-	sim.Misbehave = 0.05
-	sim.DisconnectEvery = time.Hour
-	sim.IDPrefix = "LOAD-"
-	var doc, jsonOut, stackLog string
-	var heartbeat int
-	flag.IntVar(&sim.Boxes, "boxes", sim.Boxes, "charge boxes")
-	flag.DurationVar(&sim.Duration, "duration", sim.Duration, "run time")
-	flag.Float64Var(&sim.TimeScale, "timescale", sim.TimeScale, "divide behavioural intervals by this")
-	flag.DurationVar(&sim.RampUp, "ramp", sim.RampUp, "ramp-up time")
-	flag.Float64Var(&sim.Misbehave, "misbehave", sim.Misbehave, "share of misbehaving boxes")
-	flag.DurationVar(&sim.DisconnectEvery, "disconnect-every", sim.DisconnectEvery, "mean time between random drops per box (unscaled; 0 never)")
-	flag.IntVar(&heartbeat, "heartbeat", 300, "HEARTBEAT_INTERVAL of the stack, seconds")
-	flag.StringVar(&doc, "doc", "docs/performance.md", "write the report into this file's load section (empty: don't)")
-	flag.StringVar(&jsonOut, "json", "", "also write the full report as JSON here")
-	flag.StringVar(&stackLog, "stack-log", filepath.Join(os.TempDir(), "load-stack.log"), "the stack's log file")
-	flag.Parse()
-	sim.Progress = os.Stderr
+// flags are the command line beyond the simulator's options.
+type flags struct {
+	doc, jsonOut, stackLog string
+	heartbeat              int
+}
 
+func main() {
+	sim, f := parseFlags()
 	cfg, err := toolenv.Config("load", "run `make load` (go run ./localstack exec -- go run ./localstack/tools/cmd/load)")
 	if err != nil {
 		fail(err)
 	}
 	cfg.AutoRegister, cfg.AcceptUnknownTags = true, true
-	cfg.HeartbeatInterval = time.Duration(heartbeat) * time.Second
+	cfg.HeartbeatInterval = time.Duration(f.heartbeat) * time.Second
 	cfg.KnownVendorIDs = []string{simulator.VendorID}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	bin := filepath.Join(os.TempDir(), "load-localstack")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./localstack")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fail(fmt.Errorf("build the local stack: %w", err))
+	bin, err := buildStack(ctx)
+	if err != nil {
+		fail(err)
 	}
-	logFile, err := os.Create(stackLog)
+	logFile, err := os.Create(f.stackLog)
 	if err != nil {
 		fail(err)
 	}
@@ -75,32 +57,80 @@ func main() {
 	if cfg.AMQPURL == "" {
 		fmt.Fprintln(os.Stderr, "AMQP_URL is unset: the publish check is skipped (RabbitMQ not running?)")
 	}
-	fmt.Fprintf(os.Stderr, "load: %d boxes for %s, time scale %g, tables %s*, stack log %s\n", sim.Boxes, sim.Duration, sim.TimeScale, cfg.TablePrefix, stackLog)
+	fmt.Fprintf(os.Stderr, "load: %d boxes for %s, time scale %g, tables %s*, stack log %s\n", sim.Boxes, sim.Duration, sim.TimeScale, cfg.TablePrefix, f.stackLog)
 	r, err := load.Run(ctx, o)
 	if err != nil {
 		fail(err)
 	}
-	r.Summary.Print(os.Stdout)
-	md := r.Markdown(o)
-	fmt.Println()
-	fmt.Println(md)
-	if doc != "" {
-		if err := mdsection.Replace(doc, "load", md); err != nil {
-			fail(err)
-		}
-		fmt.Fprintf(os.Stderr, "wrote the load section of %s\n", doc)
-	}
-	if jsonOut != "" {
-		b, _ := json.MarshalIndent(r, "", "  ")
-		if err := os.WriteFile(jsonOut, b, 0o644); err != nil {
-			fail(err)
-		}
+	if err := report(r, o, f); err != nil {
+		fail(err)
 	}
 	if err := r.Err(); err != nil {
 		fmt.Fprintln(os.Stderr, "load check FAILED:", err)
 		os.Exit(1)
 	}
 	fmt.Fprintln(os.Stderr, "load check passed: no errors, every session stored once"+map[bool]string{true: " (publish check pending: no RabbitMQ)", false: " and published once"}[r.Published.Pending])
+}
+
+// parseFlags reads the simulator's options (defaults from the environment) and the command's.
+func parseFlags() (simulator.Config, flags) {
+	sim := simulator.Defaults()
+	sim.Boxes = envInt("LOAD_BOXES", 1000)
+	sim.Duration = envDuration("LOAD_DURATION", 5*time.Minute)
+	sim.TimeScale = envFloat("LOAD_TIMESCALE", 10)
+	sim.RampUp = time.Minute
+	sim.Misbehave = 0.05
+	sim.DisconnectEvery = time.Hour
+	sim.IDPrefix = "LOAD-"
+	var f flags
+	flag.IntVar(&sim.Boxes, "boxes", sim.Boxes, "charge boxes")
+	flag.DurationVar(&sim.Duration, "duration", sim.Duration, "run time")
+	flag.Float64Var(&sim.TimeScale, "timescale", sim.TimeScale, "divide behavioural intervals by this")
+	flag.DurationVar(&sim.RampUp, "ramp", sim.RampUp, "ramp-up time")
+	flag.Float64Var(&sim.Misbehave, "misbehave", sim.Misbehave, "share of misbehaving boxes")
+	flag.DurationVar(&sim.DisconnectEvery, "disconnect-every", sim.DisconnectEvery, "mean time between random drops per box (unscaled; 0 never)")
+	flag.IntVar(&f.heartbeat, "heartbeat", 300, "HEARTBEAT_INTERVAL of the stack, seconds")
+	flag.StringVar(&f.doc, "doc", "docs/performance.md", "write the report into this file's load section (empty: don't)")
+	flag.StringVar(&f.jsonOut, "json", "", "also write the full report as JSON here")
+	flag.StringVar(&f.stackLog, "stack-log", filepath.Join(os.TempDir(), "load-stack.log"), "the stack's log file")
+	flag.Parse()
+	sim.Progress = os.Stderr
+	return sim, f
+}
+
+// buildStack builds the local stack's binary, which load runs as a child process.
+func buildStack(ctx context.Context) (string, error) {
+	bin := filepath.Join(os.TempDir(), "load-localstack")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./localstack")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return "", fmt.Errorf("build the local stack: %w", err)
+	}
+	return bin, nil
+}
+
+// report prints the run and writes it into the document and the JSON file the flags name.
+func report(r *load.Report, o load.Options, f flags) error {
+	r.Summary.Print(os.Stdout)
+	md := r.Markdown(o)
+	fmt.Println()
+	fmt.Println(md)
+	if f.doc != "" {
+		if err := mdsection.Replace(f.doc, "load", md); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "wrote the load section of %s\n", f.doc)
+	}
+	if f.jsonOut != "" {
+		b, err := json.MarshalIndent(r, "", "  ")
+		if err != nil {
+			return fmt.Errorf("encode the report: %w", err)
+		}
+		if err := os.WriteFile(f.jsonOut, b, 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", f.jsonOut, err)
+		}
+	}
+	return nil
 }
 
 func envInt(name string, def int) int {

@@ -12,7 +12,7 @@ import (
 // fails when a step makes more AWS calls than budget.json allows, or has no budget at all.
 func TestCallBudget(t *testing.T) {
 	cfg := storetest.Config(t)
-	rows, err := budget.Measure(context.Background(), cfg, "../../events")
+	rows, err := budget.Measure(context.Background(), cfg, "../../../events")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ func testBox(t *testing.T) *box {
 // example reads shared/ocpp's example request of an action.
 func example(t *testing.T, a ocpp.Action) any {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "shared", "ocpp", "testdata", string(a)+".req.json"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "ocpp", "testdata", string(a)+".req.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

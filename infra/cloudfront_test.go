@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/serverless-ocpp/csms/shared/testenv"
 )
 
 // harness loads a cloudfront-js handler from the file named by argv[1] and runs it on each
@@ -35,13 +37,7 @@ type cfResult struct {
 // runRewrite runs the synthesized function code with node on the given requests.
 func runRewrite(t *testing.T, code string, requests []map[string]any) []cfResult {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("node not found: install Node.js 20 to run the CloudFront Function tests")
-		}
-		t.Skip("node not found: install Node.js 20 to run the CloudFront Function tests")
-	}
+	node := testenv.Tool(t, "node", "install Node.js 20 to run the CloudFront Function tests")
 	file := filepath.Join(t.TempDir(), "rewrite.js")
 	if err := os.WriteFile(file, []byte(code), 0o644); err != nil {
 		t.Fatal(err)

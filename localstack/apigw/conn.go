@@ -161,7 +161,7 @@ func (c *conn) finish() {
 	ctx, cancel := integrationContext(context.Background())
 	defer cancel()
 	if _, err := invoke(ctx, c.srv.h.Disconnect, ev); err != nil {
-		c.log.Error("$disconnect handler failed", "routeKey", routeDisconnect, "requestId", rc.RequestID, "err", err)
+		c.log.Error("$disconnect handler failed", "routeKey", routeDisconnect, "requestId", rc.RequestID, "error", err)
 	}
 }
 
@@ -191,14 +191,14 @@ func (c *conn) dispatch(typ int, data []byte) {
 	resp, err := invoke(ctx, c.srv.h.Default, ev)
 	cancel()
 	if err != nil {
-		log.Error("$default handler failed", "err", err)
+		log.Error("$default handler failed", "error", err)
 		body, _ := json.Marshal(map[string]string{
 			"message":      "Internal server error",
 			"connectionId": c.id,
 			"requestId":    rc.RequestID,
 		})
 		if err := c.send(websocket.TextMessage, body); err != nil {
-			log.Debug("error reply not delivered", "err", err)
+			log.Debug("error reply not delivered", "error", err)
 		}
 		return
 	}
@@ -207,7 +207,7 @@ func (c *conn) dispatch(typ int, data []byte) {
 	}
 	out, err := responseBody(resp)
 	if err != nil {
-		log.Error("$default route response body is not valid base64", "err", err)
+		log.Error("$default route response body is not valid base64", "error", err)
 		return
 	}
 	kind := websocket.TextMessage
@@ -215,7 +215,7 @@ func (c *conn) dispatch(typ int, data []byte) {
 		kind = websocket.BinaryMessage
 	}
 	if err := c.send(kind, out); err != nil {
-		log.Warn("route response not delivered", "err", err)
+		log.Warn("route response not delivered", "error", err)
 	}
 }
 

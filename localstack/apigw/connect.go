@@ -82,7 +82,7 @@ func (s *Server) serveConnect(w http.ResponseWriter, r *http.Request, escapedID 
 		cancel()
 		log := c.log.With("routeKey", routeConnect, "requestId", ev.RequestContext.RequestID)
 		if err != nil {
-			log.Error("$connect handler failed", "err", err)
+			log.Error("$connect handler failed", "error", err)
 			writeMessage(w, http.StatusInternalServerError, "Internal server error")
 			return
 		}
@@ -117,7 +117,7 @@ func (s *Server) serveConnect(w http.ResponseWriter, r *http.Request, escapedID 
 	ws, err := up.Upgrade(hw, r, responseHeader)
 	if err != nil {
 		// gorilla has answered the client already.
-		c.log.Warn("websocket upgrade failed", "err", err)
+		c.log.Warn("websocket upgrade failed", "error", err)
 		c.markClosing(closeAbnormal, closeDescription(closeAbnormal))
 		s.unregister(c)
 		close(c.ready)
@@ -163,7 +163,7 @@ func (s *Server) authorize(r *http.Request, c *conn, headers map[string]string, 
 		log.Info("connection refused by authorizer", "status", http.StatusUnauthorized)
 		return http.StatusUnauthorized, false
 	case err != nil:
-		log.Error("authorizer failed", "err", err)
+		log.Error("authorizer failed", "error", err)
 		return http.StatusInternalServerError, false
 	}
 	if !policyAllows(resp.PolicyDocument, methodArn) {
@@ -248,7 +248,7 @@ func wildcardMatch(pattern, value string) bool {
 func writeProxyResponse(w http.ResponseWriter, resp events.APIGatewayProxyResponse, log *slog.Logger) {
 	body, err := responseBody(resp)
 	if err != nil {
-		log.Error("$connect response body is not valid base64", "err", err)
+		log.Error("$connect response body is not valid base64", "error", err)
 		writeMessage(w, http.StatusInternalServerError, "Internal server error")
 		return
 	}

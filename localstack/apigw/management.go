@@ -49,7 +49,7 @@ func (s *Server) serveManagement(w http.ResponseWriter, r *http.Request, id stri
 			return
 		}
 		if err := c.send(websocket.TextMessage, data); err != nil {
-			log.Info("post to a closing connection", "err", err)
+			log.Info("post to a closing connection", "error", err)
 			writeError(w, http.StatusGone, "GoneException", "")
 			return
 		}

@@ -75,7 +75,7 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeMessage(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
 			return
 		}
-		a.opts.Logger.Warn("could not read request", "err", err, "path", r.URL.Path)
+		a.opts.Logger.Warn("could not read request", "error", err, "path", r.URL.Path)
 		writeMessage(w, http.StatusBadRequest, "Bad Request")
 		return
 	}
@@ -85,7 +85,7 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	resp, err := invoke(ctx, a.handler, req)
 	if err != nil {
-		log.Error("handler failed", "err", err)
+		log.Error("handler failed", "error", err)
 		writeMessage(w, http.StatusInternalServerError, "Internal Server Error")
 		return
 	}
@@ -95,7 +95,7 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := writeResponse(w, resp); err != nil {
-		log.Error("invalid handler response", "err", err)
+		log.Error("invalid handler response", "error", err)
 		writeMessage(w, http.StatusInternalServerError, "Internal Server Error")
 		return
 	}

@@ -158,7 +158,7 @@ func (r *reader) run(ctx context.Context) {
 	for {
 		found, err := r.describe(ctx)
 		if err != nil && ctx.Err() == nil {
-			r.log.Warn("describe stream failed", "err", err)
+			r.log.Warn("describe stream failed", "error", err)
 		}
 		for _, s := range found {
 			id := aws.ToString(s.ShardId)
@@ -234,7 +234,7 @@ func (r *reader) readShard(ctx context.Context, shardID string, start types.Shar
 		if iter == nil {
 			var err error
 			if iter, err = r.iterator(ctx, shardID, pos); err != nil {
-				log.Warn("get shard iterator failed", "err", err)
+				log.Warn("get shard iterator failed", "error", err)
 				sleep(ctx, backoff)
 				backoff = min(2*backoff, r.opts.MaxBackoff)
 				continue
@@ -249,10 +249,10 @@ func (r *reader) readShard(ctx context.Context, shardID string, start types.Shar
 			case errors.As(err, &expired):
 				// Iterators live 15 minutes; take a new one from the checkpoint.
 			case errors.As(err, &trimmed):
-				log.Warn("records trimmed before they were read", "err", err)
+				log.Warn("records trimmed before they were read", "error", err)
 				pos = position{kind: types.ShardIteratorTypeTrimHorizon}
 			default:
-				log.Warn("get records failed", "err", err)
+				log.Warn("get records failed", "error", err)
 				sleep(ctx, backoff)
 				backoff = min(2*backoff, r.opts.MaxBackoff)
 			}
@@ -310,7 +310,7 @@ func (r *reader) invoke(ctx context.Context, log *slog.Logger, records []types.R
 	defer cancel()
 	resp, err := safeCall(ictx, r.handler, ev)
 	if err != nil {
-		log.Warn("handler failed: the whole batch is retried", "records", len(records), "err", err)
+		log.Warn("handler failed: the whole batch is retried", "records", len(records), "error", err)
 		return 0
 	}
 	if len(resp.BatchItemFailures) == 0 {

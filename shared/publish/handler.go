@@ -203,7 +203,7 @@ func (h *handler) next(ctx context.Context, b *box) (bus.Message, bool) {
 				// Retrying cannot repair a malformed row, and blocking the box on it would
 				// stop everything after it: log it loudly and go on.
 				h.log.Error("stream record cannot be published: skipped", "chargeBoxId", b.id,
-					"eventId", j.rec.EventID, "sequenceNumber", j.rec.Change.SequenceNumber, "err", err)
+					"eventId", j.rec.EventID, "sequenceNumber", j.rec.Change.SequenceNumber, "error", err)
 				msgs = nil
 			case err != nil:
 				h.fail(b, err)
@@ -223,7 +223,7 @@ func (h *handler) fail(b *box, err error) {
 	j := b.jobs[0]
 	h.log.Warn("publishing failed: record and the box's later records will be retried",
 		"chargeBoxId", b.id, "sequenceNumber", j.rec.Change.SequenceNumber, "eventName", j.rec.EventName,
-		"records", len(b.jobs), "err", err)
+		"records", len(b.jobs), "error", err)
 }
 
 // malformedError marks a record whose content can never be published.

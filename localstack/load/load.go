@@ -161,7 +161,6 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 type child struct {
 	cmd     *exec.Cmd
 	wsURL   string
-	ddbPID  int
 	start   map[int]procSample
 	names   map[int]string
 	stopped chan error

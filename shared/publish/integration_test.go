@@ -487,8 +487,7 @@ func (c *cancelling) Publish(ctx context.Context, msgs ...bus.Message) error {
 
 func TestPublisherStoppedMidBatchLosesNothing(t *testing.T) {
 	c := &cancelling{after: 3}
-	var h *harness
-	h = newHarness(t, harnessOptions{
+	h := newHarness(t, harnessOptions{
 		wrap: func(p publish.Publisher) publish.Publisher { c.inner = p; return c },
 		wrapHandler: func(next publish.Handler) publish.Handler {
 			return func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {

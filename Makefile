@@ -7,7 +7,7 @@ export LOCAL_DIR
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .DEFAULT_GOAL := help
-.PHONY: help local test test-short fuzz build lint fmt vet invoke clean synth bootstrap deploy simulate load bench calls cost lambda-perf
+.PHONY: help local test test-unit fuzz build lint fmt vet invoke clean synth bootstrap deploy simulate load bench calls cost lambda-perf
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -20,8 +20,8 @@ GOTESTSUM := $(GO) run gotest.tools/gotestsum@v1.13.0
 test: ## run every test against real local services (starts DynamoDB Local and RabbitMQ)
 	$(GO) run ./localstack exec -- $(GOTESTSUM) --format pkgname-and-test-fails --format-hide-empty-pkg -- -count=1 -timeout 15m ./...
 
-test-short: ## unit tests only, no services
-	$(GO) test -short ./...
+test-unit: ## the tests that need no service: DynamoDB Local and RabbitMQ tests skip, the load test too (-short)
+	CI=false DYNAMODB_ENDPOINT= AMQP_URL= $(GO) test -short ./...
 
 fuzz: ## fuzz frame parsing and action decoding for FUZZTIME each (default 30s)
 	$(GO) test -run '^$$' -fuzz '^FuzzParseFrame$$' -fuzztime $${FUZZTIME:-30s} ./shared/ocpp/
@@ -85,7 +85,11 @@ vet: ## go vet
 fmt: ## gofmt -l (lists files needing formatting)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "$$out"; exit 1; }
 
-lint: fmt vet ## formatting and vet
+STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.7.0
+
+lint: fmt vet ## gofmt, go vet, staticcheck (unused code included) and no function over 80 lines in shared/, functions/, infra/
+	$(STATICCHECK) ./...
+	$(GO) test -count=1 ./shared/funclen/
 
 clean: ## remove build outputs
 	rm -rf build cdk.out infra/cdk.out

@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/serverless-ocpp/csms/shared/testenv"
 )
 
 // harness loads a cloudfront-js handler from the file named by argv[1] and runs it on each
@@ -35,13 +37,7 @@ type cfResult struct {
 // runRewrite runs the synthesized function code with node on the given requests.
 func runRewrite(t *testing.T, code string, requests []map[string]any) []cfResult {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("node not found: install Node.js 20 to run the CloudFront Function tests")
-		}
-		t.Skip("node not found: install Node.js 20 to run the CloudFront Function tests")
-	}
+	node := testenv.Tool(t, "node", "install Node.js 20 to run the CloudFront Function tests")
 	file := filepath.Join(t.TempDir(), "rewrite.js")
 	if err := os.WriteFile(file, []byte(code), 0o644); err != nil {
 		t.Fatal(err)
@@ -86,60 +82,67 @@ func functionCode(t *testing.T, tp template) (code, runtime string) {
 	return code, runtime
 }
 
+// q builds a CloudFront querystring object from key, value pairs.
+func q(kv ...string) map[string]any {
+	m := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = map[string]any{"value": kv[i+1]}
+	}
+	return m
+}
+
+var multi = map[string]any{"value": "1", "multiValue": []any{map[string]any{"value": "1"}, map[string]any{"value": "2"}}}
+
+// rewriteCase is one viewer request and what the function must make of it.
+type rewriteCase struct {
+	name  string
+	uri   string
+	query map[string]any
+	// wantID is the identity $connect must see after API Gateway decodes the query; empty
+	// means the request is refused with 404.
+	wantID string
+	// wantEncoded is the chargeBoxId value as forwarded.
+	wantEncoded string
+	wantOther   map[string]cfValue
+}
+
+var rewriteCases = []rewriteCase{
+	{name: "plain id", uri: "/ocpp/CP001", query: q(), wantID: "CP001", wantEncoded: "CP001"},
+	{name: "percent-encoded space", uri: "/ocpp/CP%20001", query: q(), wantID: "CP 001", wantEncoded: "CP%20001"},
+	{name: "raw space", uri: "/ocpp/CP 001", query: q(), wantID: "CP 001", wantEncoded: "CP%20001"},
+	{name: "plus and encoded slash", uri: "/ocpp/a+b%2Fc", query: q(), wantID: "a+b/c", wantEncoded: "a%2Bb%2Fc"},
+	{name: "utf-8", uri: "/ocpp/%C3%A9t%C3%A9", query: q(), wantID: "été", wantEncoded: "%C3%A9t%C3%A9"},
+	{name: "reserved characters", uri: "/ocpp/A%26B%3DC%3F", query: q(), wantID: "A&B=C?", wantEncoded: "A%26B%3DC%3F"},
+	{name: "no querystring object", uri: "/ocpp/CP002", query: nil, wantID: "CP002", wantEncoded: "CP002"},
+	{
+		name: "extra query kept", uri: "/ocpp/CP003", query: map[string]any{"foo": map[string]any{"value": "bar"}, "multi": multi},
+		wantID: "CP003", wantEncoded: "CP003",
+		wantOther: map[string]cfValue{"foo": {Value: "bar"}, "multi": {Value: "1", MultiValue: []cfValue{{Value: "1"}, {Value: "2"}}}},
+	},
+	{
+		name: "spoofed chargeBoxId replaced", uri: "/ocpp/CP004", query: q("chargeBoxId", "EVIL", "ChargeBoxID", "EVIL2", "x", "y"),
+		wantID: "CP004", wantEncoded: "CP004", wantOther: map[string]cfValue{"x": {Value: "y"}},
+	},
+	{name: "root", uri: "/", query: q()},
+	{name: "prefix only", uri: "/ocpp", query: q()},
+	{name: "empty id", uri: "/ocpp/", query: q()},
+	{name: "trailing slash", uri: "/ocpp/CP001/", query: q()},
+	{name: "two segments", uri: "/ocpp/a/b", query: q()},
+	{name: "stage path itself", uri: "/dev", query: q("chargeBoxId", "CP001")},
+	{name: "other prefix", uri: "/other/CP001", query: q()},
+	{name: "case differs", uri: "/OCPP/CP001", query: q()},
+	{name: "malformed encoding", uri: "/ocpp/%E0%A4%A", query: q()},
+	{name: "id too long", uri: "/ocpp/" + strings.Repeat("x", 256), query: q()},
+	{name: "longest id", uri: "/ocpp/" + strings.Repeat("y", 255), query: q(), wantID: strings.Repeat("y", 255), wantEncoded: strings.Repeat("y", 255)},
+}
+
 func TestRewriteFunction(t *testing.T) {
 	code, runtime := functionCode(t, devJSON)
 	if runtime != "cloudfront-js-2.0" {
 		t.Errorf("runtime %q, want cloudfront-js-2.0", runtime)
 	}
-	q := func(kv ...string) map[string]any {
-		m := map[string]any{}
-		for i := 0; i+1 < len(kv); i += 2 {
-			m[kv[i]] = map[string]any{"value": kv[i+1]}
-		}
-		return m
-	}
-	multi := map[string]any{"value": "1", "multiValue": []any{map[string]any{"value": "1"}, map[string]any{"value": "2"}}}
-	cases := []struct {
-		name  string
-		uri   string
-		query map[string]any
-		// wantID is the identity $connect must see after API Gateway decodes the query; empty
-		// means the request is refused with 404.
-		wantID string
-		// wantEncoded is the chargeBoxId value as forwarded.
-		wantEncoded string
-		wantOther   map[string]cfValue
-	}{
-		{name: "plain id", uri: "/ocpp/CP001", query: q(), wantID: "CP001", wantEncoded: "CP001"},
-		{name: "percent-encoded space", uri: "/ocpp/CP%20001", query: q(), wantID: "CP 001", wantEncoded: "CP%20001"},
-		{name: "raw space", uri: "/ocpp/CP 001", query: q(), wantID: "CP 001", wantEncoded: "CP%20001"},
-		{name: "plus and encoded slash", uri: "/ocpp/a+b%2Fc", query: q(), wantID: "a+b/c", wantEncoded: "a%2Bb%2Fc"},
-		{name: "utf-8", uri: "/ocpp/%C3%A9t%C3%A9", query: q(), wantID: "été", wantEncoded: "%C3%A9t%C3%A9"},
-		{name: "reserved characters", uri: "/ocpp/A%26B%3DC%3F", query: q(), wantID: "A&B=C?", wantEncoded: "A%26B%3DC%3F"},
-		{name: "no querystring object", uri: "/ocpp/CP002", query: nil, wantID: "CP002", wantEncoded: "CP002"},
-		{
-			name: "extra query kept", uri: "/ocpp/CP003", query: map[string]any{"foo": map[string]any{"value": "bar"}, "multi": multi},
-			wantID: "CP003", wantEncoded: "CP003",
-			wantOther: map[string]cfValue{"foo": {Value: "bar"}, "multi": {Value: "1", MultiValue: []cfValue{{Value: "1"}, {Value: "2"}}}},
-		},
-		{
-			name: "spoofed chargeBoxId replaced", uri: "/ocpp/CP004", query: q("chargeBoxId", "EVIL", "ChargeBoxID", "EVIL2", "x", "y"),
-			wantID: "CP004", wantEncoded: "CP004", wantOther: map[string]cfValue{"x": {Value: "y"}},
-		},
-		{name: "root", uri: "/", query: q()},
-		{name: "prefix only", uri: "/ocpp", query: q()},
-		{name: "empty id", uri: "/ocpp/", query: q()},
-		{name: "trailing slash", uri: "/ocpp/CP001/", query: q()},
-		{name: "two segments", uri: "/ocpp/a/b", query: q()},
-		{name: "stage path itself", uri: "/dev", query: q("chargeBoxId", "CP001")},
-		{name: "other prefix", uri: "/other/CP001", query: q()},
-		{name: "case differs", uri: "/OCPP/CP001", query: q()},
-		{name: "malformed encoding", uri: "/ocpp/%E0%A4%A", query: q()},
-		{name: "id too long", uri: "/ocpp/" + strings.Repeat("x", 256), query: q()},
-		{name: "longest id", uri: "/ocpp/" + strings.Repeat("y", 255), query: q(), wantID: strings.Repeat("y", 255), wantEncoded: strings.Repeat("y", 255)},
-	}
 	var requests []map[string]any
-	for _, c := range cases {
+	for _, c := range rewriteCases {
 		r := map[string]any{"method": "GET", "uri": c.uri, "headers": map[string]any{}, "cookies": map[string]any{}}
 		if c.query != nil {
 			r["querystring"] = c.query
@@ -147,40 +150,43 @@ func TestRewriteFunction(t *testing.T) {
 		requests = append(requests, r)
 	}
 	results := runRewrite(t, code, requests)
-	for i, c := range cases {
-		got := results[i]
-		t.Run(c.name, func(t *testing.T) {
-			if c.wantID == "" {
-				if got.StatusCode != 404 {
-					t.Fatalf("got %+v, want a 404 response", got)
-				}
-				return
-			}
-			if got.StatusCode != 0 || got.URI != "/dev" {
-				t.Fatalf("got %+v, want the request rewritten to /dev", got)
-			}
-			id, ok := got.Querystring["chargeBoxId"]
-			if !ok || id.Value != c.wantEncoded {
-				t.Errorf("chargeBoxId = %+v, want %q", id, c.wantEncoded)
-			}
-			decoded, err := url.QueryUnescape(id.Value)
-			if err != nil || decoded != c.wantID {
-				t.Errorf("chargeBoxId decodes to %q (%v), want %q", decoded, err, c.wantID)
-			}
-			other := map[string]cfValue{}
-			for k, v := range got.Querystring {
-				if k != "chargeBoxId" {
-					other[k] = v
-				}
-			}
-			want := c.wantOther
-			if want == nil {
-				want = map[string]cfValue{}
-			}
-			if !reflect.DeepEqual(other, want) {
-				t.Errorf("other query parameters %+v, want %+v", other, want)
-			}
-		})
+	for i, c := range rewriteCases {
+		t.Run(c.name, func(t *testing.T) { checkRewrite(t, c, results[i]) })
+	}
+}
+
+// checkRewrite checks the function's result for one request.
+func checkRewrite(t *testing.T, c rewriteCase, got cfResult) {
+	t.Helper()
+	if c.wantID == "" {
+		if got.StatusCode != 404 {
+			t.Fatalf("got %+v, want a 404 response", got)
+		}
+		return
+	}
+	if got.StatusCode != 0 || got.URI != "/dev" {
+		t.Fatalf("got %+v, want the request rewritten to /dev", got)
+	}
+	id, ok := got.Querystring["chargeBoxId"]
+	if !ok || id.Value != c.wantEncoded {
+		t.Errorf("chargeBoxId = %+v, want %q", id, c.wantEncoded)
+	}
+	decoded, err := url.QueryUnescape(id.Value)
+	if err != nil || decoded != c.wantID {
+		t.Errorf("chargeBoxId decodes to %q (%v), want %q", decoded, err, c.wantID)
+	}
+	other := map[string]cfValue{}
+	for k, v := range got.Querystring {
+		if k != "chargeBoxId" {
+			other[k] = v
+		}
+	}
+	want := c.wantOther
+	if want == nil {
+		want = map[string]cfValue{}
+	}
+	if !reflect.DeepEqual(other, want) {
+		t.Errorf("other query parameters %+v, want %+v", other, want)
 	}
 }
 

@@ -115,46 +115,78 @@ func recordedStore(t *testing.T, cfg config.Config) (*store.Store, *recorder) {
 // exactly those: a missing grant would only show as AccessDenied on AWS, an unused one is more
 // than least privilege allows. (api is granted every table and is not checked here.)
 func TestGrantsCoverWhatTheCodeDoes(t *testing.T) {
-	cfg := storetest.Config(t)
-	admin := store.New(storetest.Tables(t, cfg), cfg.TablePrefix)
-	ctx := context.Background()
-	now := time.Now().UTC()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if _, err := admin.CreateChargeBox(ctx, store.ChargeBox{ChargeBoxID: "CP1", RegistrationStatus: "Accepted"}, now); err != nil {
-		t.Fatal(err)
+	g := newGrantsRun(t)
+	observed := map[string]*recorder{
+		FnAuthorizer: g.authorizer(),
+		FnConnect:    g.connect(),
+		FnMessage:    g.message(),
+		FnDisconnect: g.disconnect(),
+		FnPublisher:  g.publisher(),
 	}
-	if err := admin.PutIDTag(ctx, store.IDTag{IDTag: "TAG", Status: "Accepted", MaxActiveTransactions: 5}); err != nil {
-		t.Fatal(err)
+	for fn, rec := range observed {
+		checkGrants(t, fn, rec)
 	}
-	handlers := func(st *store.Store) *gateway.Handlers {
-		svc := csms.New(st, csms.Options{HeartbeatInterval: time.Minute, MessageRetention: time.Hour, KnownVendorIDs: []string{"com.example"}}, log)
-		return gateway.New(st, svc, gateway.Options{AutoRegister: true, DefaultTenantID: "d", ConnectionTTL: time.Hour, MessageRetention: time.Hour}, log)
-	}
-	rc := func(conn string) events.APIGatewayWebsocketProxyRequestContext {
-		return events.APIGatewayWebsocketProxyRequestContext{ConnectionID: conn, RequestTimeEpoch: time.Now().UnixMilli(),
-			Authorizer: map[string]any{"chargeBoxId": "CP1", "tenantId": "d", "registrationStatus": "Accepted"}}
-	}
-	observed := map[string]*recorder{}
+}
 
-	// authorizer: a registered box, and an unknown one registered on the spot.
-	st, r := recordedStore(t, cfg)
+// grantsRun is the scenario of TestGrantsCoverWhatTheCodeDoes: tables with a registered box
+// and an id tag, and each function's handlers on a store that records the calls.
+type grantsRun struct {
+	t     *testing.T
+	cfg   config.Config
+	admin *store.Store
+	ctx   context.Context
+	now   time.Time
+	log   *slog.Logger
+}
+
+func newGrantsRun(t *testing.T) *grantsRun {
+	cfg := storetest.Config(t)
+	g := &grantsRun{t: t, cfg: cfg, admin: store.New(storetest.Tables(t, cfg), cfg.TablePrefix), ctx: context.Background(),
+		now: time.Now().UTC(), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if _, err := g.admin.CreateChargeBox(g.ctx, store.ChargeBox{ChargeBoxID: "CP1", RegistrationStatus: "Accepted"}, g.now); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.admin.PutIDTag(g.ctx, store.IDTag{IDTag: "TAG", Status: "Accepted", MaxActiveTransactions: 5}); err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func (g *grantsRun) handlers(st *store.Store) *gateway.Handlers {
+	svc := csms.New(st, csms.Options{HeartbeatInterval: time.Minute, MessageRetention: time.Hour, KnownVendorIDs: []string{"com.example"}}, g.log)
+	return gateway.New(st, svc, gateway.Options{AutoRegister: true, DefaultTenantID: "d", ConnectionTTL: time.Hour, MessageRetention: time.Hour}, g.log)
+}
+
+func rc(conn string) events.APIGatewayWebsocketProxyRequestContext {
+	return events.APIGatewayWebsocketProxyRequestContext{ConnectionID: conn, RequestTimeEpoch: time.Now().UnixMilli(),
+		Authorizer: map[string]any{"chargeBoxId": "CP1", "tenantId": "d", "registrationStatus": "Accepted"}}
+}
+
+// authorizer: a registered box, and an unknown one registered on the spot.
+func (g *grantsRun) authorizer() *recorder {
+	t, ctx := g.t, g.ctx
+	st, r := recordedStore(t, g.cfg)
 	for _, id := range []string{"CP1", "NEW1"} {
-		if _, err := handlers(st).Authorize(ctx, events.APIGatewayCustomAuthorizerRequestTypeRequest{MethodArn: "arn", QueryStringParameters: map[string]string{"chargeBoxId": id}}); err != nil {
+		if _, err := g.handlers(st).Authorize(ctx, events.APIGatewayCustomAuthorizerRequestTypeRequest{MethodArn: "arn", QueryStringParameters: map[string]string{"chargeBoxId": id}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	observed[FnAuthorizer] = r
+	return r
+}
 
-	// connect
-	st, r = recordedStore(t, cfg)
-	if _, err := handlers(st).Connect(ctx, events.APIGatewayWebsocketProxyRequest{Headers: map[string]string{"Sec-WebSocket-Protocol": "ocpp1.6"}, RequestContext: rc("c1")}); err != nil {
-		t.Fatal(err)
+func (g *grantsRun) connect() *recorder {
+	st, r := recordedStore(g.t, g.cfg)
+	if _, err := g.handlers(st).Connect(g.ctx, events.APIGatewayWebsocketProxyRequest{Headers: map[string]string{"Sec-WebSocket-Protocol": "ocpp1.6"}, RequestContext: rc("c1")}); err != nil {
+		g.t.Fatal(err)
 	}
-	observed[FnConnect] = r
+	return r
+}
 
-	// message: every charge-box action, retries, and an answer to every remote command.
-	st, r = recordedStore(t, cfg)
-	h := handlers(st)
+// message: every charge-box action, retries, and an answer to every remote command.
+func (g *grantsRun) message() *recorder {
+	t, ctx, admin, now := g.t, g.ctx, g.admin, g.now
+	st, r := recordedStore(t, g.cfg)
+	h := g.handlers(st)
 	send := func(frame string) {
 		t.Helper()
 		if _, err := h.Message(ctx, events.APIGatewayWebsocketProxyRequest{Body: frame, RequestContext: rc("c1")}); err != nil {
@@ -165,23 +197,43 @@ func TestGrantsCoverWhatTheCodeDoes(t *testing.T) {
 		IDTag: "TAG", Status: store.ReservationActive, CreatedAt: store.FormatTime(now)}, now.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{
-		`[2,"m1","BootNotification",{"chargePointVendor":"V","chargePointModel":"M"}]`,
-		`[2,"m2","Heartbeat",{}]`,
-		`[2,"m3","Authorize",{"idTag":"TAG"}]`,
-		`[2,"m4","StatusNotification",{"connectorId":1,"errorCode":"NoError","status":"Preparing"}]`,
-		`[2,"m5","StartTransaction",{"connectorId":1,"idTag":"TAG","meterStart":0,"timestamp":"2026-11-23T10:00:00Z","reservationId":9}]`,
-		`[2,"m5","StartTransaction",{"connectorId":1,"idTag":"TAG","meterStart":0,"timestamp":"2026-11-23T10:00:00Z","reservationId":9}]`,
-		`[2,"m6","StartTransaction",{"connectorId":1,"idTag":"TAG","meterStart":5,"timestamp":"2026-11-23T10:05:00Z"}]`,
-		`[2,"m7","MeterValues",{"connectorId":1,"transactionId":2,"meterValue":[{"timestamp":"2026-11-23T10:10:00Z","sampledValue":[{"value":"10"}]}]}]`,
-		`[2,"m8","StopTransaction",{"transactionId":2,"idTag":"TAG","meterStop":20,"timestamp":"2026-11-23T10:20:00Z"}]`,
-		`[2,"m9","StopTransaction",{"transactionId":4242,"meterStop":20,"timestamp":"2026-11-23T10:20:00Z"}]`,
-		`[2,"m10","DataTransfer",{"vendorId":"com.example"}]`,
-		`[2,"m11","DiagnosticsStatusNotification",{"status":"Idle"}]`,
-		`[2,"m12","FirmwareStatusNotification",{"status":"Idle"}]`,
-	} {
+	for _, f := range chargeBoxFrames {
 		send(f)
 	}
+	g.answerEveryCommand(send)
+	// A box that connected while Rejected: its requests read its current registration.
+	if _, err := admin.CreateChargeBox(ctx, store.ChargeBox{ChargeBoxID: "REJ1", RegistrationStatus: "Rejected"}, now); err != nil {
+		t.Fatal(err)
+	}
+	rejected := rc("c2")
+	rejected.Authorizer = map[string]any{"chargeBoxId": "REJ1", "tenantId": "d", "registrationStatus": "Rejected"}
+	if _, err := h.Message(ctx, events.APIGatewayWebsocketProxyRequest{Body: `[2,"r1","Heartbeat",{}]`, RequestContext: rejected}); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// chargeBoxFrames are the CALLs of the message scenario: every action a box sends, retries too.
+var chargeBoxFrames = []string{
+	`[2,"m1","BootNotification",{"chargePointVendor":"V","chargePointModel":"M"}]`,
+	`[2,"m2","Heartbeat",{}]`,
+	`[2,"m3","Authorize",{"idTag":"TAG"}]`,
+	`[2,"m4","StatusNotification",{"connectorId":1,"errorCode":"NoError","status":"Preparing"}]`,
+	`[2,"m5","StartTransaction",{"connectorId":1,"idTag":"TAG","meterStart":0,"timestamp":"2026-11-23T10:00:00Z","reservationId":9}]`,
+	`[2,"m5","StartTransaction",{"connectorId":1,"idTag":"TAG","meterStart":0,"timestamp":"2026-11-23T10:00:00Z","reservationId":9}]`,
+	`[2,"m6","StartTransaction",{"connectorId":1,"idTag":"TAG","meterStart":5,"timestamp":"2026-11-23T10:05:00Z"}]`,
+	`[2,"m7","MeterValues",{"connectorId":1,"transactionId":2,"meterValue":[{"timestamp":"2026-11-23T10:10:00Z","sampledValue":[{"value":"10"}]}]}]`,
+	`[2,"m8","StopTransaction",{"transactionId":2,"idTag":"TAG","meterStop":20,"timestamp":"2026-11-23T10:20:00Z"}]`,
+	`[2,"m9","StopTransaction",{"transactionId":4242,"meterStop":20,"timestamp":"2026-11-23T10:20:00Z"}]`,
+	`[2,"m10","DataTransfer",{"vendorId":"com.example"}]`,
+	`[2,"m11","DiagnosticsStatusNotification",{"status":"Idle"}]`,
+	`[2,"m12","FirmwareStatusNotification",{"status":"Idle"}]`,
+}
+
+// answerEveryCommand answers a pending command of every central-system action with its example,
+// then clears what the accepted SetChargingProfile installed (the delete path).
+func (g *grantsRun) answerEveryCommand(send func(string)) {
+	t, ctx, admin, now := g.t, g.ctx, g.admin, g.now
 	for _, spec := range ocpp.Actions() {
 		if spec.Initiator == ocpp.ChargeBox {
 			continue
@@ -204,30 +256,25 @@ func TestGrantsCoverWhatTheCodeDoes(t *testing.T) {
 		t.Fatal(err)
 	}
 	send(`[3,"cmd-clear-all",{"status":"Accepted"}]`)
-	// A box that connected while Rejected: its requests read its current registration.
-	if _, err := admin.CreateChargeBox(ctx, store.ChargeBox{ChargeBoxID: "REJ1", RegistrationStatus: "Rejected"}, now); err != nil {
-		t.Fatal(err)
-	}
-	rejected := rc("c2")
-	rejected.Authorizer = map[string]any{"chargeBoxId": "REJ1", "tenantId": "d", "registrationStatus": "Rejected"}
-	if _, err := h.Message(ctx, events.APIGatewayWebsocketProxyRequest{Body: `[2,"r1","Heartbeat",{}]`, RequestContext: rejected}); err != nil {
-		t.Fatal(err)
-	}
-	observed[FnMessage] = r
+}
 
-	// disconnect: this connection, and a stale one.
-	st, r = recordedStore(t, cfg)
+// disconnect: this connection, and a stale one.
+func (g *grantsRun) disconnect() *recorder {
+	st, r := recordedStore(g.t, g.cfg)
 	for _, conn := range []string{"stale", "c1"} {
-		if _, err := handlers(st).Disconnect(ctx, events.APIGatewayWebsocketProxyRequest{RequestContext: rc(conn)}); err != nil {
-			t.Fatal(err)
+		if _, err := g.handlers(st).Disconnect(g.ctx, events.APIGatewayWebsocketProxyRequest{RequestContext: rc(conn)}); err != nil {
+			g.t.Fatal(err)
 		}
 	}
-	observed[FnDisconnect] = r
+	return r
+}
 
-	// publisher: a frame row and a finished session with readings.
-	st, r = recordedStore(t, cfg)
+// publisher: a frame row and a finished session with readings.
+func (g *grantsRun) publisher() *recorder {
+	t, ctx, cfg, now := g.t, g.ctx, g.cfg, g.now
+	st, r := recordedStore(t, cfg)
 	var printed strings.Builder
-	pub := publish.NewHandler(bus.NewPrinter(&printed), st, log)
+	pub := publish.NewHandler(bus.NewPrinter(&printed), st, g.log)
 	attr := events.NewStringAttribute
 	n := events.NewNumberAttribute
 	ev := events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{
@@ -249,33 +296,35 @@ func TestGrantsCoverWhatTheCodeDoes(t *testing.T) {
 	if err != nil || len(resp.BatchItemFailures) > 0 || strings.Count(printed.String(), "\n") != 2 {
 		t.Fatalf("publisher: %+v, %v; published:\n%s", resp, err, printed.String())
 	}
-	observed[FnPublisher] = r
+	return r
+}
 
-	for fn, rec := range observed {
-		if len(rec.seen) == 0 {
-			t.Errorf("%s: no DynamoDB call recorded; the scenario does not exercise it", fn)
-		}
-		for table, actions := range rec.seen {
-			granted := FunctionAccess[fn].Tables[table]
-			var missing []string
-			for a := range actions {
-				if !slices.Contains(granted, a) {
-					missing = append(missing, a)
-				}
-			}
-			sort.Strings(missing)
-			if len(missing) > 0 {
-				t.Errorf("%s uses %v on table %q, not granted in FunctionAccess", fn, missing, table)
+// checkGrants compares what fn was seen doing with what FunctionAccess grants it.
+func checkGrants(t *testing.T, fn string, rec *recorder) {
+	t.Helper()
+	if len(rec.seen) == 0 {
+		t.Errorf("%s: no DynamoDB call recorded; the scenario does not exercise it", fn)
+	}
+	for table, actions := range rec.seen {
+		granted := FunctionAccess[fn].Tables[table]
+		var missing []string
+		for a := range actions {
+			if !slices.Contains(granted, a) {
+				missing = append(missing, a)
 			}
 		}
-		if fn == FnAPI {
-			continue
+		sort.Strings(missing)
+		if len(missing) > 0 {
+			t.Errorf("%s uses %v on table %q, not granted in FunctionAccess", fn, missing, table)
 		}
-		for table, granted := range FunctionAccess[fn].Tables {
-			for _, a := range granted {
-				if !rec.seen[table][a] {
-					t.Errorf("%s: %s on %q is granted but no path uses it; least privilege: remove it (or cover the path here)", fn, a, table)
-				}
+	}
+	if fn == FnAPI {
+		return
+	}
+	for table, granted := range FunctionAccess[fn].Tables {
+		for _, a := range granted {
+			if !rec.seen[table][a] {
+				t.Errorf("%s: %s on %q is granted but no path uses it; least privilege: remove it (or cover the path here)", fn, a, table)
 			}
 		}
 	}

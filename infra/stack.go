@@ -12,8 +12,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-
-	"github.com/serverless-ocpp/csms/shared/tables"
 )
 
 // Broker deployment modes Amazon MQ for RabbitMQ offers.
@@ -127,16 +125,14 @@ type PublisherProps struct {
 type CentralSystemStack struct {
 	Stack awscdk.Stack
 	// Props are the effective props (defaults filled in).
-	Props CentralSystemStackProps
-	// TableDefinitions maps each deployed table name to the shared definition it was built from.
-	TableDefinitions map[string]tables.Table
-	Tables           *Tables
-	Functions        *Functions
-	WebSocket        *WebSocket
-	HTTPAPI          *HTTPAPI
-	Broker           *Broker
-	Edge             *Edge
-	Monitoring       *Monitoring
+	Props      CentralSystemStackProps
+	Tables     *Tables
+	Functions  *Functions
+	WebSocket  *WebSocket
+	HTTPAPI    *HTTPAPI
+	Broker     *Broker
+	Edge       *Edge
+	Monitoring *Monitoring
 }
 
 var logRetentions = map[awslogs.RetentionDays]bool{}
@@ -300,7 +296,6 @@ func NewCentralSystemStack(scope constructs.Construct, id string, props *Central
 
 	s := &CentralSystemStack{Stack: stack, Props: p}
 	s.Tables = newTables(stack, p)
-	s.TableDefinitions = s.Tables.Definitions
 	s.WebSocket = newWebSocketAPI(stack, p)
 	s.Broker = newBroker(stack, p)
 	s.Functions = newFunctions(stack, p, s.WebSocket, s.Broker)

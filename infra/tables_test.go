@@ -1,7 +1,10 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
@@ -10,21 +13,29 @@ import (
 	"github.com/serverless-ocpp/csms/shared/tables"
 )
 
-// The stack declares exactly the tables of shared/tables, from the same values.
+// The stack declares exactly the tables of shared/tables: every synthesized table, read back
+// into a definition (name, keys and their types, indexes, TTL, stream), equals the shared one,
+// and there is no other.
 func TestTablesAreSharedDefinitions(t *testing.T) {
-	for _, s := range []*CentralSystemStack{dev, prod} {
-		all := tables.All()
-		if len(s.TableDefinitions) != len(all) {
-			t.Errorf("%s: %d table definitions, shared/tables has %d", s.Props.Stage, len(s.TableDefinitions), len(all))
-		}
-		for _, want := range all {
-			got, ok := s.TableDefinitions[want.FullName(s.Props.TablePrefix)]
-			if !ok {
-				t.Errorf("%s: table %s not deployed", s.Props.Stage, want.FullName(s.Props.TablePrefix))
-				continue
+	want := map[string]tables.Table{}
+	for _, def := range tables.All() {
+		want[def.Name] = def
+	}
+	for _, c := range []struct {
+		stage, prefix string
+		tpl           template
+	}{{"dev", dev.Props.TablePrefix, devJSON}, {"prod", prod.Props.TablePrefix, prodJSON}} {
+		got := deployedTables(t, c.tpl, c.prefix)
+		for name, def := range want {
+			if g, ok := got[name]; !ok {
+				t.Errorf("%s: table %s not deployed", c.stage, def.FullName(c.prefix))
+			} else if !reflect.DeepEqual(g, def) {
+				t.Errorf("%s: table %s synthesized as\n%s\nshared/tables says\n%s", c.stage, name, describe(g), describe(def))
 			}
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("%s: table %s built from %+v, shared/tables says %+v", s.Props.Stage, want.Name, got, want)
+		}
+		for name := range got {
+			if _, ok := want[name]; !ok {
+				t.Errorf("%s: table %s is not in shared/tables", c.stage, name)
 			}
 		}
 	}
@@ -33,6 +44,69 @@ func TestTablesAreSharedDefinitions(t *testing.T) {
 	})
 }
 
+// deployedTables reads the DynamoDB tables of a synthesized template back into shared/tables
+// definitions, by logical name (the deployed name without prefix).
+func deployedTables(t *testing.T, tpl template, prefix string) map[string]tables.Table {
+	t.Helper()
+	out := map[string]tables.Table{}
+	for _, id := range tpl.ofType("AWS::DynamoDB::Table") {
+		p := tpl.Resources[id].Properties
+		name, _ := p["TableName"].(string)
+		if !strings.HasPrefix(name, prefix) {
+			t.Errorf("table %s is not named with the prefix %s", name, prefix)
+		}
+		types := map[string]tables.AttributeType{}
+		for _, d := range list(p["AttributeDefinitions"]) {
+			n, _ := path(d, "AttributeName").(string)
+			typ, _ := path(d, "AttributeType").(string)
+			types[n] = tables.AttributeType(typ)
+		}
+		def := tables.Table{Name: strings.TrimPrefix(name, prefix)}
+		def.PartitionKey, def.SortKey = keySchema(p["KeySchema"], types)
+		for _, g := range list(p["GlobalSecondaryIndexes"]) {
+			idx := tables.Index{}
+			idx.Name, _ = path(g, "IndexName").(string)
+			idx.PartitionKey, idx.SortKey = keySchema(path(g, "KeySchema"), types)
+			def.Indexes = append(def.Indexes, idx)
+		}
+		if path(p, "TimeToLiveSpecification", "Enabled") == true {
+			def.TTLAttribute, _ = path(p, "TimeToLiveSpecification", "AttributeName").(string)
+		}
+		def.Stream = path(p, "StreamSpecification", "StreamViewType") != nil
+		out[def.Name] = def
+	}
+	return out
+}
+
+// keySchema reads a KeySchema with the attribute types of the table's AttributeDefinitions.
+func keySchema(schema any, types map[string]tables.AttributeType) (pk tables.Attribute, sk *tables.Attribute) {
+	for _, k := range list(schema) {
+		name, _ := path(k, "AttributeName").(string)
+		a := tables.Attribute{Name: name, Type: types[name]}
+		switch path(k, "KeyType") {
+		case "HASH":
+			pk = a
+		case "RANGE":
+			sk = &a
+		}
+	}
+	return pk, sk
+}
+
+func list(v any) []any { l, _ := v.([]any); return l }
+
+// describe shows a definition with its pointers followed.
+func describe(def tables.Table) string {
+	b, err := json.Marshal(def)
+	if err != nil {
+		return fmt.Sprintf("%+v", def)
+	}
+	return string(b)
+}
+
+// Deployment settings of every table: billing, recovery, protection by stage, the stream's view
+// and the indexes' projection. Keys, types, TTL and which tables stream are compared with
+// shared/tables by TestTablesAreSharedDefinitions.
 func TestTableProperties(t *testing.T) {
 	cases := []struct {
 		name       string
@@ -58,47 +132,10 @@ func TestTableProperties(t *testing.T) {
 					t.Errorf("no table named %s", c.prefix+def.Name)
 					continue
 				}
-				p := r.Properties
-				if p["BillingMode"] != "PAY_PER_REQUEST" {
-					t.Errorf("%s: BillingMode %v", def.Name, p["BillingMode"])
-				}
-				if path(p, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled") != true {
-					t.Errorf("%s: point-in-time recovery off", def.Name)
-				}
-				if p["DeletionProtectionEnabled"] != c.protected {
-					t.Errorf("%s: DeletionProtectionEnabled %v, want %v", def.Name, p["DeletionProtectionEnabled"], c.protected)
-				}
 				if r.DeletionPolicy != c.deletionPo {
 					t.Errorf("%s: DeletionPolicy %q, want %q", def.Name, r.DeletionPolicy, c.deletionPo)
 				}
-				checkKeys(t, def.Name, p["KeySchema"], def.PartitionKey, def.SortKey)
-				checkAttributes(t, def, p["AttributeDefinitions"])
-				if def.TTLAttribute != "" {
-					if path(p, "TimeToLiveSpecification", "AttributeName") != def.TTLAttribute || path(p, "TimeToLiveSpecification", "Enabled") != true {
-						t.Errorf("%s: TTL %v, want %s", def.Name, p["TimeToLiveSpecification"], def.TTLAttribute)
-					}
-				} else if p["TimeToLiveSpecification"] != nil {
-					t.Errorf("%s: unexpected TTL %v", def.Name, p["TimeToLiveSpecification"])
-				}
-				stream := path(p, "StreamSpecification", "StreamViewType")
-				if def.Stream && stream != "NEW_AND_OLD_IMAGES" {
-					t.Errorf("%s: stream %v, want NEW_AND_OLD_IMAGES", def.Name, stream)
-				}
-				if !def.Stream && stream != nil {
-					t.Errorf("%s: unexpected stream %v", def.Name, stream)
-				}
-				gsis, _ := p["GlobalSecondaryIndexes"].([]any)
-				if len(gsis) != len(def.Indexes) {
-					t.Errorf("%s: %d indexes, want %d", def.Name, len(gsis), len(def.Indexes))
-					continue
-				}
-				for i, idx := range def.Indexes {
-					g := gsis[i]
-					if path(g, "IndexName") != idx.Name || path(g, "Projection", "ProjectionType") != "ALL" {
-						t.Errorf("%s: index %d = %v, want %s projecting ALL", def.Name, i, g, idx.Name)
-					}
-					checkKeys(t, def.Name+"/"+idx.Name, path(g, "KeySchema"), idx.PartitionKey, idx.SortKey)
-				}
+				checkTableSettings(t, def.Name, r.Properties, c.protected)
 			}
 		})
 	}
@@ -115,39 +152,27 @@ func TestTableProperties(t *testing.T) {
 	})
 }
 
-func checkKeys(t *testing.T, name string, schema any, pk tables.Attribute, sk *tables.Attribute) {
+// checkTableSettings checks the settings every table shares.
+func checkTableSettings(t *testing.T, name string, p map[string]any, protected bool) {
 	t.Helper()
-	want := []any{map[string]any{"AttributeName": pk.Name, "KeyType": "HASH"}}
-	if sk != nil {
-		want = append(want, map[string]any{"AttributeName": sk.Name, "KeyType": "RANGE"})
+	if p["BillingMode"] != "PAY_PER_REQUEST" {
+		t.Errorf("%s: BillingMode %v", name, p["BillingMode"])
 	}
-	if !reflect.DeepEqual(schema, want) {
-		t.Errorf("%s: key schema %v, want %v", name, schema, want)
+	if path(p, "PointInTimeRecoverySpecification", "PointInTimeRecoveryEnabled") != true {
+		t.Errorf("%s: point-in-time recovery off", name)
 	}
-}
-
-func checkAttributes(t *testing.T, def tables.Table, defs any) {
-	t.Helper()
-	want := map[string]string{def.PartitionKey.Name: string(def.PartitionKey.Type)}
-	add := func(a *tables.Attribute) {
-		if a != nil {
-			want[a.Name] = string(a.Type)
+	if p["DeletionProtectionEnabled"] != protected {
+		t.Errorf("%s: DeletionProtectionEnabled %v, want %v", name, p["DeletionProtectionEnabled"], protected)
+	}
+	if ttl := p["TimeToLiveSpecification"]; ttl != nil && path(ttl, "Enabled") != true {
+		t.Errorf("%s: TTL %v declared but not enabled", name, ttl)
+	}
+	if stream := path(p, "StreamSpecification", "StreamViewType"); stream != nil && stream != "NEW_AND_OLD_IMAGES" {
+		t.Errorf("%s: stream %v, want NEW_AND_OLD_IMAGES", name, stream)
+	}
+	for i, g := range list(p["GlobalSecondaryIndexes"]) {
+		if path(g, "Projection", "ProjectionType") != "ALL" {
+			t.Errorf("%s: index %d = %v, want projecting ALL", name, i, g)
 		}
-	}
-	add(def.SortKey)
-	for _, idx := range def.Indexes {
-		pk := idx.PartitionKey
-		add(&pk)
-		add(idx.SortKey)
-	}
-	got := map[string]string{}
-	list, _ := defs.([]any)
-	for _, d := range list {
-		name, _ := path(d, "AttributeName").(string)
-		typ, _ := path(d, "AttributeType").(string)
-		got[name] = typ
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("%s: attribute definitions %v, want %v", def.Name, got, want)
 	}
 }

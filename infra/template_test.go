@@ -180,28 +180,6 @@ func refersTo(v any, id string) bool {
 	return false
 }
 
-// literals collects the literal strings inside v (parts of Fn::Join included).
-func literals(v any) []string {
-	var out []string
-	var walk func(any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case string:
-			out = append(out, x)
-		case map[string]any:
-			for _, e := range x {
-				walk(e)
-			}
-		case []any:
-			for _, e := range x {
-				walk(e)
-			}
-		}
-	}
-	walk(v)
-	return out
-}
-
 // joined renders a value with Refs and GetAtts as ${id}, so that a Fn::Join reads like the
 // string CloudFormation will build.
 func joined(v any) string {

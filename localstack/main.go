@@ -25,6 +25,7 @@ import (
 	"github.com/serverless-ocpp/csms/localstack/ddblocal"
 	"github.com/serverless-ocpp/csms/localstack/stack"
 	"github.com/serverless-ocpp/csms/shared/config"
+	"github.com/serverless-ocpp/csms/shared/testenv"
 )
 
 func main() {
@@ -149,7 +150,7 @@ func execWith(ctx context.Context, args []string) error {
 		switch {
 		case err == nil:
 			env = append(env, "AMQP_URL=amqp://guest:guest@127.0.0.1:5672/")
-		case os.Getenv("CI") == "true":
+		case testenv.CI():
 			return err
 		default:
 			fmt.Fprintln(os.Stderr, "localstack:", err, "- tests that need RabbitMQ will skip")

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -16,19 +14,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/serverless-ocpp/csms/shared/testenv"
 )
 
 // requireTools skips (or fails on CI) when java or npm is missing.
 func requireTools(t *testing.T) {
 	t.Helper()
 	for _, tool := range []string{"java", "npm"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			msg := fmt.Sprintf("%s not found: install openjdk-17-jre-headless and nodejs/npm to run DynamoDB Local tests", tool)
-			if os.Getenv("CI") == "true" {
-				t.Fatal(msg)
-			}
-			t.Skip(msg)
-		}
+		testenv.Tool(t, tool, "install openjdk-17-jre-headless and nodejs/npm to run DynamoDB Local tests")
 	}
 }
 

@@ -109,15 +109,31 @@ func TestTrafficReachesRabbitMQ(t *testing.T) {
 		t.Fatalf("connection events %+v", events)
 	}
 	// The retried stop wrote nothing, so no stream record exists that could publish a second
-	// session message; give a wrong one a moment to show up all the same.
-	time.Sleep(time.Second)
-	sessions := forBox(t, consumer.Deliveries(), id, bus.KeySessions)
+	// session message. To see a wrong one all the same, another box runs a session after this
+	// one: its message comes after anything the stream held for this box.
+	last := closingSession(t, st, consumer)
+	sessions := forBox(t, last, id, bus.KeySessions)
 	if len(sessions) != 1 {
 		t.Fatalf("%d session messages, want 1", len(sessions))
 	}
 	if s := sessions[0]; s.Volume == nil || *s.Volume != 7.5 || s.UserID != "USER-7" || s.TxID != started.TransactionID {
 		t.Fatalf("session message %+v", s)
 	}
+}
+
+// closingSession runs a session of a new box and returns the deliveries up to its message.
+func closingSession(t *testing.T, st *stack.Stack, consumer *bustest.Consumer) []amqp.Delivery {
+	t.Helper()
+	id := fmt.Sprintf("PUB-END-%d", time.Now().UnixNano()%1e9)
+	b := mustDial(t, st, id)
+	b.call("BootNotification", obj("chargePointVendor", "ACME", "chargePointModel", "M"), &ocpp.BootNotificationResponse{})
+	var started ocpp.StartTransactionResponse
+	b.call("StartTransaction", obj("connectorId", 1, "idTag", "USER-8", "meterStart", 0, "timestamp", "2026-11-23T11:00:00Z"), &started)
+	b.call("StopTransaction", obj("transactionId", started.TransactionID, "meterStop", 10, "timestamp", "2026-11-23T11:10:00Z", "reason", "Local"), &ocpp.StopTransactionResponse{})
+	_ = b.ws.Close()
+	return consumer.WaitFor(30*time.Second, "the closing box's session", func(ds []amqp.Delivery) bool {
+		return len(forBox(t, ds, id, bus.KeySessions)) == 1
+	})
 }
 
 func startPublishingStack(t *testing.T, cfg config.Config) *stack.Stack {

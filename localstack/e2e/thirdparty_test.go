@@ -13,21 +13,8 @@ import (
 
 	"github.com/serverless-ocpp/csms/shared/config"
 	"github.com/serverless-ocpp/csms/shared/store"
+	"github.com/serverless-ocpp/csms/shared/testenv"
 )
-
-// needTool finds a program; without it the test fails under CI=true and skips otherwise.
-func needTool(t *testing.T, name, install string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		msg := name + " is not installed: " + install
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return p
-}
 
 // conformanceDir installs the third-party client's npm package when missing.
 func conformanceDir(t *testing.T) string {
@@ -39,7 +26,7 @@ func conformanceDir(t *testing.T) string {
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "ocpp-rpc")); err == nil {
 		return dir
 	}
-	npm := needTool(t, "npm", "install Node.js 20 and npm")
+	npm := testenv.Tool(t, "npm", "install Node.js 20 and npm")
 	cmd := exec.Command(npm, "install", "--no-audit", "--no-fund", "--loglevel=error")
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -51,7 +38,7 @@ func conformanceDir(t *testing.T) string {
 // TestThirdPartyClientStrict runs a charge box built on the ocpp-rpc library in strict mode:
 // each message both ways is validated against the OCA's OCPP 1.6 JSON schemas by that library.
 func TestThirdPartyClientStrict(t *testing.T) {
-	node := needTool(t, "node", "install Node.js 20")
+	node := testenv.Tool(t, "node", "install Node.js 20")
 	dir := conformanceDir(t)
 	st := startStack(t, func(c *config.Config) {
 		c.AcceptUnknownTags = true

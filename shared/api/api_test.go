@@ -258,3 +258,42 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		t.Fatalf("docs/openapi.json differs from the routes' bodies and errors (UPDATE_OPENAPI=1 go test ./shared/api regenerates it)")
 	}
 }
+
+// Every route of the original-field table exists and lists those fields, so a misspelt route
+// cannot silently drop its aliases.
+func TestOriginalFieldsBelongToRoutes(t *testing.T) {
+	listed := map[string]map[string]string{}
+	for _, r := range Routes() {
+		if r.Aliases != nil {
+			listed[r.Path[strings.LastIndex(r.Path, "/")+1:]] = r.Aliases
+		}
+	}
+	for route, fields := range originalFields {
+		if got, ok := listed[route]; !ok || len(got) != len(fields) {
+			t.Errorf("route %s: aliases %v in the routes, %v in originalFields", route, got, fields)
+		}
+	}
+	if len(listed) != len(originalFields) {
+		t.Errorf("%d routes with aliases, originalFields has %d", len(listed), len(originalFields))
+	}
+}
+
+func TestRenameRefusesAFieldGivenTwice(t *testing.T) {
+	for _, body := range []map[string]any{
+		{"token_id": "A", "idTag": "B"},
+		{"transaction_id": 1, "session_id": "1"},
+	} {
+		route := startSessionRoute
+		if _, ok := body["session_id"]; ok {
+			route = stopSessionRoute
+		}
+		if _, err := rename(body, originalFields[route]); err == nil {
+			t.Errorf("%v renamed without error", body)
+		}
+	}
+	body := map[string]any{"token_id": "A", "connector_id": 2}
+	used, err := rename(body, originalFields[startSessionRoute])
+	if err != nil || body["idTag"] != "A" || body["connectorId"] != 2 || used["idTag"] != "token_id" || len(body) != 2 {
+		t.Errorf("rename = %v, %v; body %v", used, err, body)
+	}
+}

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +21,24 @@ import (
 	"github.com/serverless-ocpp/csms/shared/ocpp"
 	"github.com/serverless-ocpp/csms/shared/store"
 )
+
+// The original system's routes for starting and stopping a session on an EVSE.
+const (
+	startSessionRoute = "start-session"
+	stopSessionRoute  = "stop-session"
+)
+
+// originalFields is the one table of the snake_case body fields the original system accepted,
+// by route (a remote operation's name or an EVSE route), with the OCPP field each stands for.
+// OCPP's own field names are always accepted; the handlers rename by this table and the
+// OpenAPI document lists it.
+var originalFields = map[string]map[string]string{
+	startSessionRoute:  {"token_id": "idTag", "connector_id": "connectorId"},
+	stopSessionRoute:   {"transaction_id": "transactionId", "session_id": "transactionId"},
+	"unlock-connector": {"connector_id": "connectorId"},
+	"update-firmware":  {"retrieve_date": "retrieveDate", "retry_interval": "retryInterval"},
+	"get-diagnostics":  {"retry_interval": "retryInterval", "start_time": "startTime", "stop_time": "stopTime"},
+}
 
 // operation is one remote operation: the OCPP action and the snake_case body fields the
 // original system accepted for it (OCPP's own field names are always accepted).
@@ -33,17 +53,13 @@ type operation struct {
 // operations are the 19 central-system-initiated actions (DataTransfer too, which both sides
 // may start), in kebab-case.
 var operations = func() []operation {
-	aliases := map[ocpp.Action]map[string]string{
-		ocpp.UnlockConnector: {"connector_id": "connectorId"},
-		ocpp.UpdateFirmware:  {"retrieve_date": "retrieveDate", "retry_interval": "retryInterval"},
-		ocpp.GetDiagnostics:  {"retry_interval": "retryInterval", "start_time": "startTime", "stop_time": "stopTime"},
-	}
 	var ops []operation
 	for _, s := range ocpp.Actions() {
 		if !s.Initiator.From(ocpp.CentralSystem) {
 			continue
 		}
-		op := operation{Name: kebab(string(s.Action)), Action: s.Action, Aliases: aliases[s.Action]}
+		name := kebab(string(s.Action))
+		op := operation{Name: name, Action: s.Action, Aliases: originalFields[name]}
 		if s.Action == ocpp.Reset {
 			op.Fix = capitalize("type")
 		}
@@ -83,21 +99,40 @@ func parseOperation(op operation, raw []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	used := map[string]string{}
-	for snake, field := range op.Aliases {
-		if v, ok := body[snake]; ok {
-			if _, both := body[field]; both {
-				return nil, invalid(snake, "%s: give %s or %s, not both", snake, snake, field)
-			}
-			delete(body, snake)
-			body[field] = v
-			used[field] = snake
-		}
+	used, err := rename(body, op.Aliases)
+	if err != nil {
+		return nil, err
 	}
 	if op.Fix != nil {
 		op.Fix(body)
 	}
 	return decodeRequest(op.Action, body, used)
+}
+
+// rename replaces the original system's field names in body by OCPP's (aliases maps the one to
+// the other) and returns which OCPP field came from which name, so errors can name the field as
+// the caller wrote it. A field given under two names is refused.
+func rename(body map[string]any, aliases map[string]string) (map[string]string, error) {
+	snakes := make([]string, 0, len(aliases))
+	for snake := range aliases {
+		snakes = append(snakes, snake)
+	}
+	sort.Strings(snakes) // the same error for the same body
+	used := map[string]string{}
+	for _, snake := range snakes {
+		v, ok := body[snake]
+		if !ok {
+			continue
+		}
+		field := aliases[snake]
+		if _, both := body[field]; both {
+			return nil, invalid(snake, "%s: give %s or %s, not both", snake, snake, field)
+		}
+		delete(body, snake)
+		body[field] = v
+		used[field] = snake
+	}
+	return used, nil
 }
 
 // decodeRequest validates body as the request of action with the OCPP rules (ocpp.Decode).
@@ -164,37 +199,30 @@ func remote(op operation) func(a *API, w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// evseRequest resolves the EVSE of an original-system route and reads its JSON object body.
-func (a *API) evseRequest(r *http.Request) (box string, connector int, body map[string]any, err error) {
-	box, connector, err = a.store.ResolveEVSE(r.Context(), r.PathValue("evseId"))
-	if errors.Is(err, store.ErrNotFound) {
-		err = notFound("EVSE %s is neither registered nor of the form <chargeBoxId>*<connectorId>", r.PathValue("evseId"))
-	}
+// evseRequest resolves the EVSE of an original-system route and reads its JSON object body,
+// renaming the route's original fields (see rename).
+func (a *API) evseRequest(r *http.Request, route string) (box string, connector int, body map[string]any, renamed map[string]string, err error) {
+	box, connector, err = a.resolveEVSE(r)
 	if err != nil {
-		return "", 0, nil, err
+		return "", 0, nil, nil, err
 	}
 	raw, err := readBody(r)
 	if err != nil {
-		return "", 0, nil, err
+		return "", 0, nil, nil, err
 	}
-	body, err = jsonObject(raw)
-	return box, connector, body, err
+	if body, err = jsonObject(raw); err != nil {
+		return "", 0, nil, nil, err
+	}
+	renamed, err = rename(body, originalFields[route])
+	return box, connector, body, renamed, err
 }
 
 // startSession serves the original system's POST /evses/{evseId}/remote/start-session.
 func startSession(a *API, w http.ResponseWriter, r *http.Request) {
-	box, connector, body, err := a.evseRequest(r)
+	box, connector, body, renamed, err := a.evseRequest(r, startSessionRoute)
 	if err != nil {
 		a.fail(w, r, err)
 		return
-	}
-	renamed := map[string]string{}
-	for snake, field := range map[string]string{"token_id": "idTag", "connector_id": "connectorId"} {
-		if v, ok := body[snake]; ok {
-			delete(body, snake)
-			body[field] = v
-			renamed[field] = snake
-		}
 	}
 	if _, ok := body["connectorId"]; !ok {
 		body["connectorId"] = connector
@@ -209,26 +237,18 @@ func startSession(a *API, w http.ResponseWriter, r *http.Request) {
 
 // stopSession serves the original system's POST /evses/{evseId}/remote/stop-session.
 func stopSession(a *API, w http.ResponseWriter, r *http.Request) {
-	box, _, body, err := a.evseRequest(r)
+	box, _, body, renamed, err := a.evseRequest(r, stopSessionRoute)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	renamed := map[string]string{}
-	for _, snake := range []string{"transaction_id", "session_id"} {
-		v, ok := body[snake]
-		if !ok {
-			continue
-		}
-		// The original system's session ids were strings holding the transaction id.
-		if s, isString := v.(string); isString {
+	// The original system's session ids were strings holding the transaction id.
+	if _, original := renamed["transactionId"]; original {
+		if s, isString := body["transactionId"].(string); isString {
 			if _, err := strconv.Atoi(s); err == nil {
-				v = json.Number(s)
+				body["transactionId"] = json.Number(s)
 			}
 		}
-		delete(body, snake)
-		body["transactionId"] = v
-		renamed["transactionId"] = snake
 	}
 	req, err := decodeRequest(ocpp.RemoteStopTransaction, body, renamed)
 	if err != nil {
@@ -252,89 +272,138 @@ func (a *API) waitParam(r *http.Request) (time.Duration, error) {
 	return time.Duration(n) * time.Second, nil
 }
 
+// call is one CALL on its way to a box.
+type call struct {
+	id, box string
+	action  ocpp.Action
+	conn    store.Connection
+	frame   []byte // the CALL as sent
+	payload []byte // the request alone, as stored with the command
+	at      time.Time
+	log     *slog.Logger
+}
+
+// refused is a command the box cannot take now (409), with the message for the caller.
+type refused struct{ msg string }
+
+func (e *refused) Error() string { return e.msg }
+
+func notConnected(box, why string) error {
+	return &refused{msg: fmt.Sprintf("charge box %s is not connected%s", box, why)}
+}
+
 // command sends a CALL to a box and answers with its outcome: the pending command row and the
 // box's single call slot are taken in one transaction, the CALL is logged and posted, and the
 // caller waits (consistent reads) for the message function to record the answer.
 func (a *API) command(w http.ResponseWriter, r *http.Request, box string, action ocpp.Action, req any) {
 	ctx := r.Context()
 	wait, err := a.waitParam(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
+	var c *call
+	if err == nil {
+		c, err = a.newCall(ctx, box, action, req)
 	}
-	log := a.log.With("chargeBoxId", box, "action", string(action))
+	if err == nil {
+		err = a.reserve(ctx, c, wait)
+	}
+	if err == nil {
+		err = a.send(ctx, c)
+	}
+	var no *refused
+	var lost *undelivered
+	switch {
+	case errors.As(err, &no):
+		writeError(w, http.StatusConflict, no.msg, "")
+	case errors.As(err, &lost):
+		writeJSON(w, http.StatusBadGateway, map[string]any{"error": "the call could not be delivered to the charge box", "commandId": lost.id})
+	case err != nil:
+		a.fail(w, r, err)
+	default:
+		c.log.Info("call sent", "wait", wait.String())
+		a.awaitOutcome(w, r, c.id, wait)
+	}
+}
+
+// newCall builds the CALL for the box's live connection.
+func (a *API) newCall(ctx context.Context, box string, action ocpp.Action, req any) (*call, error) {
 	conn, err := a.store.GetConnection(ctx, box)
 	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusConflict, fmt.Sprintf("charge box %s is not connected", box), "")
-		return
+		return nil, notConnected(box, "")
 	}
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return nil, err
 	}
-	id := ocpp.NewUniqueID()
-	log = log.With("uniqueId", id, "connectionId", conn.ConnectionID)
-	frame, err := ocpp.CallFrame(id, action, req)
-	if err != nil {
+	c := &call{id: ocpp.NewUniqueID(), box: box, action: action, conn: conn, at: a.now()}
+	c.log = a.log.With("chargeBoxId", box, "action", string(action), "uniqueId", c.id, "connectionId", conn.ConnectionID)
+	if c.frame, err = ocpp.CallFrame(c.id, action, req); err != nil {
 		oe := ocpp.AsError(err)
-		a.fail(w, r, invalid(oe.Field, "%s", oe.Description))
-		return
+		return nil, invalid(oe.Field, "%s", oe.Description)
 	}
-	payload, err := json.Marshal(req)
-	if err != nil {
-		a.fail(w, r, fmt.Errorf("encode %s request: %w", action, err))
-		return
+	if c.payload, err = json.Marshal(req); err != nil {
+		return nil, fmt.Errorf("encode %s request: %w", action, err)
 	}
-	now := a.now()
+	return c, nil
+}
+
+// reserve writes the pending command and takes the box's call slot, in one transaction, for
+// the caller's wait plus a margin.
+func (a *API) reserve(ctx context.Context, c *call, wait time.Duration) error {
 	cmd := store.Command{
-		CommandID: id, ChargeBoxID: box, ConnectionID: conn.ConnectionID, Action: string(action), Request: string(payload),
-		Status: store.CommandPending, CreatedAt: store.FormatTime(now), ExpiresAt: now.Add(a.opts.CommandTTL).Unix(),
+		CommandID: c.id, ChargeBoxID: c.box, ConnectionID: c.conn.ConnectionID, Action: string(c.action), Request: string(c.payload),
+		Status: store.CommandPending, CreatedAt: store.FormatTime(c.at), ExpiresAt: c.at.Add(a.opts.CommandTTL).Unix(),
 	}
-	switch err := a.store.BeginCommand(ctx, cmd, now, wait+a.opts.SlotMargin); {
+	err := a.store.BeginCommand(ctx, cmd, c.at, wait+a.opts.SlotMargin)
+	switch {
 	case errors.Is(err, store.ErrBusy):
 		// One outstanding CALL per box (OCPP-J): refuse rather than queue, so a caller never
 		// waits on someone else's command; the slot frees when the box answers or the
 		// holder's wait (plus margin) ends.
-		writeError(w, http.StatusConflict, fmt.Sprintf("charge box %s already has an outstanding call; retry when it is answered or has timed out", box), "")
-		return
+		return &refused{msg: fmt.Sprintf("charge box %s already has an outstanding call; retry when it is answered or has timed out", c.box)}
 	case errors.Is(err, store.ErrNotConnected):
-		writeError(w, http.StatusConflict, fmt.Sprintf("charge box %s is not connected", box), "")
-		return
-	case err != nil:
-		a.fail(w, r, err)
-		return
+		return notConnected(c.box, "")
 	}
+	return err
+}
+
+// undelivered is a CALL that could not be posted to a live connection (502).
+type undelivered struct{ id string }
+
+func (e *undelivered) Error() string { return "call " + e.id + " could not be posted" }
+
+// send logs the CALL in the frame log and posts it to the box. When it cannot, the command is
+// abandoned (its slot freed); a connection found gone is removed as the disconnect would.
+func (a *API) send(ctx context.Context, c *call) error {
 	if err := a.store.LogExchange(ctx, store.Exchange{
-		ChargeBoxID: box, TenantID: conn.TenantID, ConnectionID: conn.ConnectionID, OccurredAt: now, Retention: a.opts.MessageRetention,
-		Frames: []store.LoggedFrame{{Direction: store.ToBox, Raw: string(frame), MessageType: int(ocpp.TypeCall), UniqueID: id, Action: string(action), OccurredAt: store.FormatTime(now)}},
+		ChargeBoxID: c.box, TenantID: c.conn.TenantID, ConnectionID: c.conn.ConnectionID, OccurredAt: c.at, Retention: a.opts.MessageRetention,
+		Frames: []store.LoggedFrame{{Direction: store.ToBox, Raw: string(c.frame), MessageType: int(ocpp.TypeCall), UniqueID: c.id, Action: string(c.action), OccurredAt: store.FormatTime(c.at)}},
 	}); err != nil {
 		// Nothing was sent yet: give the slot back.
-		a.abandon(log, box, id, "could not log the call")
-		a.fail(w, r, err)
-		return
+		a.abandon(c.log, c.box, c.id, "could not log the call")
+		return err
 	}
-	_, err = a.post.PostToConnection(ctx, &apigatewaymanagementapi.PostToConnectionInput{ConnectionId: &conn.ConnectionID, Data: frame})
+	_, err := a.post.PostToConnection(ctx, &apigatewaymanagementapi.PostToConnectionInput{ConnectionId: &c.conn.ConnectionID, Data: c.frame})
 	var gone *types.GoneException
 	switch {
 	case errors.As(err, &gone):
-		log.Warn("connection gone; removing its stale row")
-		a.abandon(log, box, id, "the charge box's connection was gone")
-		if _, err := a.store.Disconnect(ctx, box, conn.ConnectionID, store.ConnectionEvent{
-			ChargeBoxID: box, TenantID: conn.TenantID, ConnectionID: conn.ConnectionID, EventType: "disconnected",
-			Status: "Disconnected", OccurredAt: a.now(), Retention: a.opts.MessageRetention,
-		}); err != nil {
-			log.Error("remove stale connection", "error", err)
-		}
-		writeError(w, http.StatusConflict, fmt.Sprintf("charge box %s is not connected (its connection was gone)", box), "")
-		return
+		c.log.Warn("connection gone; removing its stale row")
+		a.abandon(c.log, c.box, c.id, "the charge box's connection was gone")
+		a.removeGone(ctx, c)
+		return notConnected(c.box, " (its connection was gone)")
 	case err != nil:
-		log.Error("post to connection", "error", err)
-		a.abandon(log, box, id, "the call could not be posted")
-		writeJSON(w, http.StatusBadGateway, map[string]any{"error": "the call could not be delivered to the charge box", "commandId": id})
-		return
+		c.log.Error("post to connection", "error", err)
+		a.abandon(c.log, c.box, c.id, "the call could not be posted")
+		return &undelivered{id: c.id}
 	}
-	log.Info("call sent", "wait", wait.String())
-	a.awaitOutcome(w, r, id, wait)
+	return nil
+}
+
+// removeGone replays the disconnect API Gateway did not deliver for a connection found gone.
+func (a *API) removeGone(ctx context.Context, c *call) {
+	if _, err := a.store.Disconnect(ctx, c.box, c.conn.ConnectionID, store.ConnectionEvent{
+		ChargeBoxID: c.box, TenantID: c.conn.TenantID, ConnectionID: c.conn.ConnectionID, EventType: "disconnected",
+		Status: "Disconnected", OccurredAt: a.now(), Retention: a.opts.MessageRetention,
+	}); err != nil {
+		c.log.Error("remove stale connection", "error", err)
+	}
 }
 
 // abandon marks a command that never reached the box and frees the slot.

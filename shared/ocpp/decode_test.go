@@ -91,84 +91,89 @@ func TestExampleFieldsSurvive(t *testing.T) {
 	}
 }
 
+// decodeCase is one payload for DecodeRequest (or DecodeResponse) and the error it must give.
+type decodeCase struct {
+	name    string
+	action  string
+	resp    bool
+	payload string
+	code    ocpp.ErrorCode // "" means valid
+	field   string
+	desc    string // substring of the description
+}
+
+func long(n int) string { return strings.Repeat("x", n) }
+
+var decodeCases = []decodeCase{
+	// Valid edge cases.
+	{name: "connectorId 0 on StatusNotification", action: "StatusNotification", payload: `{"connectorId":0,"errorCode":"NoError","status":"Available"}`},
+	{name: "optional null counts as absent", action: "StartTransaction", payload: `{"connectorId":1,"idTag":"A","meterStart":0,"timestamp":"2026-01-01T00:00:00Z","reservationId":null}`},
+	{name: "escaped key", action: "Authorize", payload: `{"\u0069dTag":"ABC"}`},
+	{name: "20 multi-byte characters", action: "Authorize", payload: `{"idTag":"` + strings.Repeat("é", 20) + `"}`},
+	{name: "limit with trailing zero", action: "SetChargingProfile", payload: `{"connectorId":1,"csChargingProfiles":{"chargingProfileId":1,"stackLevel":0,"chargingProfilePurpose":"TxDefaultProfile","chargingProfileKind":"Absolute","chargingSchedule":{"chargingRateUnit":"A","chargingSchedulePeriod":[{"startPeriod":0,"limit":16.50}]}}}`},
+	{name: "Celcius spelling of the schema", action: "MeterValues", payload: `{"connectorId":0,"meterValue":[{"timestamp":"2026-01-01T00:00:00Z","sampledValue":[{"value":"20","unit":"Celcius"}]}]}`},
+	{name: "TriggerMessage for the Charge Point", action: "TriggerMessage", payload: `{"requestedMessage":"StatusNotification","connectorId":0}`},
+	{name: "empty optional-only request", action: "GetConfiguration", payload: ` { } `},
+	{name: "invalid UTF-8 counts like its replacement", action: "Authorize", payload: `{"idTag":"` + strings.Repeat("\xff", 20) + `"}`},
+	{name: "int32 max", action: "RemoteStopTransaction", payload: `{"transactionId":2147483647}`},
+
+	// NotImplemented.
+	{name: "unknown action", action: "FooBar", payload: `{}`, code: ocpp.NotImplemented},
+	{name: "action is case-sensitive", action: "bootNotification", payload: `{}`, code: ocpp.NotImplemented},
+
+	// FormationViolation.
+	{name: "not JSON", action: "Heartbeat", payload: `{`, code: ocpp.FormationViolation},
+	{name: "not an object", action: "Heartbeat", payload: `[]`, code: ocpp.FormationViolation},
+	{name: "unknown field", action: "Heartbeat", payload: `{"foo":1}`, code: ocpp.FormationViolation, field: "foo", desc: "foo: field is not allowed"},
+	{name: "unknown nested field", action: "Authorize", resp: true, payload: `{"idTagInfo":{"status":"Accepted","extra":true}}`, code: ocpp.FormationViolation, field: "idTagInfo.extra"},
+	{name: "field case differs", action: "Authorize", payload: `{"IdTag":"A"}`, code: ocpp.FormationViolation, field: "IdTag"},
+	{name: "duplicate field", action: "Authorize", payload: `{"idTag":"A","idTag":"B"}`, code: ocpp.FormationViolation, field: "idTag"},
+
+	// TypeConstraintViolation.
+	{name: "string for integer", action: "UnlockConnector", payload: `{"connectorId":"1"}`, code: ocpp.TypeConstraintViolation, field: "connectorId"},
+	{name: "fraction for integer", action: "StartTransaction", payload: `{"connectorId":1,"idTag":"A","meterStart":1.5,"timestamp":"2026-01-01T00:00:00Z"}`, code: ocpp.TypeConstraintViolation, field: "meterStart"},
+	{name: "exponent for integer", action: "UnlockConnector", payload: `{"connectorId":1e0}`, code: ocpp.TypeConstraintViolation, field: "connectorId"},
+	{name: "integer beyond 32 bits", action: "RemoteStopTransaction", payload: `{"transactionId":2147483648}`, code: ocpp.TypeConstraintViolation, field: "transactionId"},
+	{name: "object for array", action: "MeterValues", payload: `{"connectorId":1,"meterValue":[{"timestamp":"2026-01-01T00:00:00Z","sampledValue":{"value":"1"}}]}`, code: ocpp.TypeConstraintViolation, field: "meterValue[0].sampledValue"},
+	{name: "bad dateTime", action: "Heartbeat", resp: true, payload: `{"currentTime":"2026-01-01 00:00:00"}`, code: ocpp.TypeConstraintViolation, field: "currentTime"},
+	{name: "dateTime without zone", action: "Heartbeat", resp: true, payload: `{"currentTime":"2026-01-01T00:00:00"}`, code: ocpp.TypeConstraintViolation, field: "currentTime"},
+	{name: "string for object", action: "Authorize", resp: true, payload: `{"idTagInfo":"Accepted"}`, code: ocpp.TypeConstraintViolation, field: "idTagInfo"},
+	{name: "string for boolean", action: "GetConfiguration", resp: true, payload: `{"configurationKey":[{"key":"K","readonly":"true"}]}`, code: ocpp.TypeConstraintViolation, field: "configurationKey[0].readonly"},
+	{name: "null array item", action: "GetConfiguration", payload: `{"key":["A",null]}`, code: ocpp.TypeConstraintViolation, field: "key[1]"},
+	{name: "number for string", action: "Authorize", payload: `{"idTag":123}`, code: ocpp.TypeConstraintViolation, field: "idTag"},
+	{name: "number beyond float64", action: "GetCompositeSchedule", resp: true, payload: `{"status":"Accepted","chargingSchedule":{"chargingRateUnit":"A","chargingSchedulePeriod":[{"startPeriod":0,"limit":1e400}]}}`, code: ocpp.TypeConstraintViolation, field: "chargingSchedule.chargingSchedulePeriod[0].limit"},
+	{name: "string for number", action: "GetCompositeSchedule", resp: true, payload: `{"status":"Accepted","chargingSchedule":{"chargingRateUnit":"A","chargingSchedulePeriod":[{"startPeriod":0,"limit":"16"}]}}`, code: ocpp.TypeConstraintViolation, field: "chargingSchedule.chargingSchedulePeriod[0].limit"},
+	{name: "relative location", action: "UpdateFirmware", payload: `{"location":"firmware.bin","retrieveDate":"2026-01-01T00:00:00Z"}`, code: ocpp.TypeConstraintViolation, field: "location"},
+
+	// OccurenceConstraintViolation.
+	{name: "required missing", action: "Authorize", payload: `{}`, code: ocpp.OccurenceConstraintViolation, field: "idTag", desc: "idTag: required field is missing"},
+	{name: "required null", action: "Authorize", payload: `{"idTag":null}`, code: ocpp.OccurenceConstraintViolation, field: "idTag"},
+	{name: "nested required missing", action: "StartTransaction", resp: true, payload: `{"idTagInfo":{},"transactionId":1}`, code: ocpp.OccurenceConstraintViolation, field: "idTagInfo.status"},
+	{name: "empty meterValue", action: "MeterValues", payload: `{"connectorId":1,"meterValue":[]}`, code: ocpp.OccurenceConstraintViolation, field: "meterValue"},
+	{name: "empty sampledValue", action: "MeterValues", payload: `{"connectorId":1,"meterValue":[{"timestamp":"2026-01-01T00:00:00Z","sampledValue":[]}]}`, code: ocpp.OccurenceConstraintViolation, field: "meterValue[0].sampledValue"},
+	{name: "empty chargingSchedulePeriod", action: "GetCompositeSchedule", resp: true, payload: `{"status":"Accepted","chargingSchedule":{"chargingRateUnit":"A","chargingSchedulePeriod":[]}}`, code: ocpp.OccurenceConstraintViolation, field: "chargingSchedule.chargingSchedulePeriod"},
+	{name: "sampled value without value", action: "MeterValues", payload: `{"connectorId":1,"meterValue":[{"timestamp":"2026-01-01T00:00:00Z","sampledValue":[{"value":"1"},{"unit":"Wh"}]}]}`, code: ocpp.OccurenceConstraintViolation, field: "meterValue[0].sampledValue[1].value"},
+
+	// PropertyConstraintViolation.
+	{name: "idTag too long", action: "Authorize", payload: `{"idTag":"` + long(21) + `"}`, code: ocpp.PropertyConstraintViolation, field: "idTag", desc: "idTag: length 21 exceeds 20"},
+	{name: "invalid UTF-8 too long", action: "Authorize", payload: `{"idTag":"` + strings.Repeat("\xff", 21) + `"}`, code: ocpp.PropertyConstraintViolation, field: "idTag"},
+	{name: "vendor too long", action: "BootNotification", payload: `{"chargePointVendor":"` + long(21) + `","chargePointModel":"M"}`, code: ocpp.PropertyConstraintViolation, field: "chargePointVendor"},
+	{name: "escaped string too long", action: "Authorize", payload: `{"idTag":"` + strings.Repeat(`\u00e9`, 21) + `"}`, code: ocpp.PropertyConstraintViolation, field: "idTag"},
+	{name: "configuration value too long", action: "ChangeConfiguration", payload: `{"key":"K","value":"` + long(501) + `"}`, code: ocpp.PropertyConstraintViolation, field: "value"},
+	{name: "key item too long", action: "GetConfiguration", payload: `{"key":["A","` + long(51) + `"]}`, code: ocpp.PropertyConstraintViolation, field: "key[1]"},
+	{name: "enum case differs", action: "BootNotification", resp: true, payload: `{"status":"accepted","currentTime":"2026-01-01T00:00:00Z","interval":300}`, code: ocpp.PropertyConstraintViolation, field: "status"},
+	{name: "enum in array", action: "MeterValues", payload: `{"connectorId":1,"meterValue":[{"timestamp":"2026-01-01T00:00:00Z","sampledValue":[{"value":"1"},{"value":"2","unit":"Hz"}]}]}`, code: ocpp.PropertyConstraintViolation, field: "meterValue[0].sampledValue[1].unit"},
+	{name: "StartTransaction connectorId 0", action: "StartTransaction", payload: `{"connectorId":0,"idTag":"A","meterStart":0,"timestamp":"2026-01-01T00:00:00Z"}`, code: ocpp.PropertyConstraintViolation, field: "connectorId"},
+	{name: "StatusNotification connectorId -1", action: "StatusNotification", payload: `{"connectorId":-1,"errorCode":"NoError","status":"Available"}`, code: ocpp.PropertyConstraintViolation, field: "connectorId"},
+	{name: "UnlockConnector connectorId 0", action: "UnlockConnector", payload: `{"connectorId":0}`, code: ocpp.PropertyConstraintViolation, field: "connectorId"},
+	{name: "RemoteStart connectorId 0", action: "RemoteStartTransaction", payload: `{"connectorId":0,"idTag":"A"}`, code: ocpp.PropertyConstraintViolation, field: "connectorId"},
+	{name: "ReserveNow connectorId -1", action: "ReserveNow", payload: `{"connectorId":-1,"expiryDate":"2026-01-01T00:00:00Z","idTag":"A","reservationId":1}`, code: ocpp.PropertyConstraintViolation, field: "connectorId"},
+	{name: "negative stackLevel", action: "SetChargingProfile", payload: `{"connectorId":1,"csChargingProfiles":{"chargingProfileId":1,"stackLevel":-1,"chargingProfilePurpose":"TxDefaultProfile","chargingProfileKind":"Absolute","chargingSchedule":{"chargingRateUnit":"A","chargingSchedulePeriod":[{"startPeriod":0,"limit":16}]}}}`, code: ocpp.PropertyConstraintViolation, field: "csChargingProfiles.stackLevel"},
+	{name: "limit with two fraction digits", action: "SetChargingProfile", payload: `{"connectorId":1,"csChargingProfiles":{"chargingProfileId":1,"stackLevel":0,"chargingProfilePurpose":"TxDefaultProfile","chargingProfileKind":"Absolute","chargingSchedule":{"chargingRateUnit":"A","chargingSchedulePeriod":[{"startPeriod":0,"limit":16},{"startPeriod":60,"limit":16.25}]}}}`, code: ocpp.PropertyConstraintViolation, field: "csChargingProfiles.chargingSchedule.chargingSchedulePeriod[1].limit"},
+}
+
 func TestDecodeErrors(t *testing.T) {
-	long := func(n int) string { return strings.Repeat("x", n) }
-	tests := []struct {
-		name    string
-		action  string
-		resp    bool
-		payload string
-		code    ocpp.ErrorCode // "" means valid
-		field   string
-		desc    string // substring of the description
-	}{
-		// Valid edge cases.
-		{name: "connectorId 0 on StatusNotification", action: "StatusNotification", payload: `{"connectorId":0,"errorCode":"NoError","status":"Available"}`},
-		{name: "optional null counts as absent", action: "StartTransaction", payload: `{"connectorId":1,"idTag":"A","meterStart":0,"timestamp":"2026-01-01T00:00:00Z","reservationId":null}`},
-		{name: "escaped key", action: "Authorize", payload: `{"\u0069dTag":"ABC"}`},
-		{name: "20 multi-byte characters", action: "Authorize", payload: `{"idTag":"` + strings.Repeat("é", 20) + `"}`},
-		{name: "limit with trailing zero", action: "SetChargingProfile", payload: `{"connectorId":1,"csChargingProfiles":{"chargingProfileId":1,"stackLevel":0,"chargingProfilePurpose":"TxDefaultProfile","chargingProfileKind":"Absolute","chargingSchedule":{"chargingRateUnit":"A","chargingSchedulePeriod":[{"startPeriod":0,"limit":16.50}]}}}`},
-		{name: "Celcius spelling of the schema", action: "MeterValues", payload: `{"connectorId":0,"meterValue":[{"timestamp":"2026-01-01T00:00:00Z","sampledValue":[{"value":"20","unit":"Celcius"}]}]}`},
-		{name: "TriggerMessage for the Charge Point", action: "TriggerMessage", payload: `{"requestedMessage":"StatusNotification","connectorId":0}`},
-		{name: "empty optional-only request", action: "GetConfiguration", payload: ` { } `},
-		{name: "invalid UTF-8 counts like its replacement", action: "Authorize", payload: `{"idTag":"` + strings.Repeat("\xff", 20) + `"}`},
-		{name: "int32 max", action: "RemoteStopTransaction", payload: `{"transactionId":2147483647}`},
-
-		// NotImplemented.
-		{name: "unknown action", action: "FooBar", payload: `{}`, code: ocpp.NotImplemented},
-		{name: "action is case-sensitive", action: "bootNotification", payload: `{}`, code: ocpp.NotImplemented},
-
-		// FormationViolation.
-		{name: "not JSON", action: "Heartbeat", payload: `{`, code: ocpp.FormationViolation},
-		{name: "not an object", action: "Heartbeat", payload: `[]`, code: ocpp.FormationViolation},
-		{name: "unknown field", action: "Heartbeat", payload: `{"foo":1}`, code: ocpp.FormationViolation, field: "foo", desc: "foo: field is not allowed"},
-		{name: "unknown nested field", action: "Authorize", resp: true, payload: `{"idTagInfo":{"status":"Accepted","extra":true}}`, code: ocpp.FormationViolation, field: "idTagInfo.extra"},
-		{name: "field case differs", action: "Authorize", payload: `{"IdTag":"A"}`, code: ocpp.FormationViolation, field: "IdTag"},
-		{name: "duplicate field", action: "Authorize", payload: `{"idTag":"A","idTag":"B"}`, code: ocpp.FormationViolation, field: "idTag"},
-
-		// TypeConstraintViolation.
-		{name: "string for integer", action: "UnlockConnector", payload: `{"connectorId":"1"}`, code: ocpp.TypeConstraintViolation, field: "connectorId"},
-		{name: "fraction for integer", action: "StartTransaction", payload: `{"connectorId":1,"idTag":"A","meterStart":1.5,"timestamp":"2026-01-01T00:00:00Z"}`, code: ocpp.TypeConstraintViolation, field: "meterStart"},
-		{name: "exponent for integer", action: "UnlockConnector", payload: `{"connectorId":1e0}`, code: ocpp.TypeConstraintViolation, field: "connectorId"},
-		{name: "integer beyond 32 bits", action: "RemoteStopTransaction", payload: `{"transactionId":2147483648}`, code: ocpp.TypeConstraintViolation, field: "transactionId"},
-		{name: "object for array", action: "MeterValues", payload: `{"connectorId":1,"meterValue":[{"timestamp":"2026-01-01T00:00:00Z","sampledValue":{"value":"1"}}]}`, code: ocpp.TypeConstraintViolation, field: "meterValue[0].sampledValue"},
-		{name: "bad dateTime", action: "Heartbeat", resp: true, payload: `{"currentTime":"2026-01-01 00:00:00"}`, code: ocpp.TypeConstraintViolation, field: "currentTime"},
-		{name: "dateTime without zone", action: "Heartbeat", resp: true, payload: `{"currentTime":"2026-01-01T00:00:00"}`, code: ocpp.TypeConstraintViolation, field: "currentTime"},
-		{name: "string for object", action: "Authorize", resp: true, payload: `{"idTagInfo":"Accepted"}`, code: ocpp.TypeConstraintViolation, field: "idTagInfo"},
-		{name: "string for boolean", action: "GetConfiguration", resp: true, payload: `{"configurationKey":[{"key":"K","readonly":"true"}]}`, code: ocpp.TypeConstraintViolation, field: "configurationKey[0].readonly"},
-		{name: "null array item", action: "GetConfiguration", payload: `{"key":["A",null]}`, code: ocpp.TypeConstraintViolation, field: "key[1]"},
-		{name: "number for string", action: "Authorize", payload: `{"idTag":123}`, code: ocpp.TypeConstraintViolation, field: "idTag"},
-		{name: "number beyond float64", action: "GetCompositeSchedule", resp: true, payload: `{"status":"Accepted","chargingSchedule":{"chargingRateUnit":"A","chargingSchedulePeriod":[{"startPeriod":0,"limit":1e400}]}}`, code: ocpp.TypeConstraintViolation, field: "chargingSchedule.chargingSchedulePeriod[0].limit"},
-		{name: "string for number", action: "GetCompositeSchedule", resp: true, payload: `{"status":"Accepted","chargingSchedule":{"chargingRateUnit":"A","chargingSchedulePeriod":[{"startPeriod":0,"limit":"16"}]}}`, code: ocpp.TypeConstraintViolation, field: "chargingSchedule.chargingSchedulePeriod[0].limit"},
-		{name: "relative location", action: "UpdateFirmware", payload: `{"location":"firmware.bin","retrieveDate":"2026-01-01T00:00:00Z"}`, code: ocpp.TypeConstraintViolation, field: "location"},
-
-		// OccurenceConstraintViolation.
-		{name: "required missing", action: "Authorize", payload: `{}`, code: ocpp.OccurenceConstraintViolation, field: "idTag", desc: "idTag: required field is missing"},
-		{name: "required null", action: "Authorize", payload: `{"idTag":null}`, code: ocpp.OccurenceConstraintViolation, field: "idTag"},
-		{name: "nested required missing", action: "StartTransaction", resp: true, payload: `{"idTagInfo":{},"transactionId":1}`, code: ocpp.OccurenceConstraintViolation, field: "idTagInfo.status"},
-		{name: "empty meterValue", action: "MeterValues", payload: `{"connectorId":1,"meterValue":[]}`, code: ocpp.OccurenceConstraintViolation, field: "meterValue"},
-		{name: "empty sampledValue", action: "MeterValues", payload: `{"connectorId":1,"meterValue":[{"timestamp":"2026-01-01T00:00:00Z","sampledValue":[]}]}`, code: ocpp.OccurenceConstraintViolation, field: "meterValue[0].sampledValue"},
-		{name: "empty chargingSchedulePeriod", action: "GetCompositeSchedule", resp: true, payload: `{"status":"Accepted","chargingSchedule":{"chargingRateUnit":"A","chargingSchedulePeriod":[]}}`, code: ocpp.OccurenceConstraintViolation, field: "chargingSchedule.chargingSchedulePeriod"},
-		{name: "sampled value without value", action: "MeterValues", payload: `{"connectorId":1,"meterValue":[{"timestamp":"2026-01-01T00:00:00Z","sampledValue":[{"value":"1"},{"unit":"Wh"}]}]}`, code: ocpp.OccurenceConstraintViolation, field: "meterValue[0].sampledValue[1].value"},
-
-		// PropertyConstraintViolation.
-		{name: "idTag too long", action: "Authorize", payload: `{"idTag":"` + long(21) + `"}`, code: ocpp.PropertyConstraintViolation, field: "idTag", desc: "idTag: length 21 exceeds 20"},
-		{name: "invalid UTF-8 too long", action: "Authorize", payload: `{"idTag":"` + strings.Repeat("\xff", 21) + `"}`, code: ocpp.PropertyConstraintViolation, field: "idTag"},
-		{name: "vendor too long", action: "BootNotification", payload: `{"chargePointVendor":"` + long(21) + `","chargePointModel":"M"}`, code: ocpp.PropertyConstraintViolation, field: "chargePointVendor"},
-		{name: "escaped string too long", action: "Authorize", payload: `{"idTag":"` + strings.Repeat(`\u00e9`, 21) + `"}`, code: ocpp.PropertyConstraintViolation, field: "idTag"},
-		{name: "configuration value too long", action: "ChangeConfiguration", payload: `{"key":"K","value":"` + long(501) + `"}`, code: ocpp.PropertyConstraintViolation, field: "value"},
-		{name: "key item too long", action: "GetConfiguration", payload: `{"key":["A","` + long(51) + `"]}`, code: ocpp.PropertyConstraintViolation, field: "key[1]"},
-		{name: "enum case differs", action: "BootNotification", resp: true, payload: `{"status":"accepted","currentTime":"2026-01-01T00:00:00Z","interval":300}`, code: ocpp.PropertyConstraintViolation, field: "status"},
-		{name: "enum in array", action: "MeterValues", payload: `{"connectorId":1,"meterValue":[{"timestamp":"2026-01-01T00:00:00Z","sampledValue":[{"value":"1"},{"value":"2","unit":"Hz"}]}]}`, code: ocpp.PropertyConstraintViolation, field: "meterValue[0].sampledValue[1].unit"},
-		{name: "StartTransaction connectorId 0", action: "StartTransaction", payload: `{"connectorId":0,"idTag":"A","meterStart":0,"timestamp":"2026-01-01T00:00:00Z"}`, code: ocpp.PropertyConstraintViolation, field: "connectorId"},
-		{name: "StatusNotification connectorId -1", action: "StatusNotification", payload: `{"connectorId":-1,"errorCode":"NoError","status":"Available"}`, code: ocpp.PropertyConstraintViolation, field: "connectorId"},
-		{name: "UnlockConnector connectorId 0", action: "UnlockConnector", payload: `{"connectorId":0}`, code: ocpp.PropertyConstraintViolation, field: "connectorId"},
-		{name: "RemoteStart connectorId 0", action: "RemoteStartTransaction", payload: `{"connectorId":0,"idTag":"A"}`, code: ocpp.PropertyConstraintViolation, field: "connectorId"},
-		{name: "ReserveNow connectorId -1", action: "ReserveNow", payload: `{"connectorId":-1,"expiryDate":"2026-01-01T00:00:00Z","idTag":"A","reservationId":1}`, code: ocpp.PropertyConstraintViolation, field: "connectorId"},
-		{name: "negative stackLevel", action: "SetChargingProfile", payload: `{"connectorId":1,"csChargingProfiles":{"chargingProfileId":1,"stackLevel":-1,"chargingProfilePurpose":"TxDefaultProfile","chargingProfileKind":"Absolute","chargingSchedule":{"chargingRateUnit":"A","chargingSchedulePeriod":[{"startPeriod":0,"limit":16}]}}}`, code: ocpp.PropertyConstraintViolation, field: "csChargingProfiles.stackLevel"},
-		{name: "limit with two fraction digits", action: "SetChargingProfile", payload: `{"connectorId":1,"csChargingProfiles":{"chargingProfileId":1,"stackLevel":0,"chargingProfilePurpose":"TxDefaultProfile","chargingProfileKind":"Absolute","chargingSchedule":{"chargingRateUnit":"A","chargingSchedulePeriod":[{"startPeriod":0,"limit":16},{"startPeriod":60,"limit":16.25}]}}}`, code: ocpp.PropertyConstraintViolation, field: "csChargingProfiles.chargingSchedule.chargingSchedulePeriod[1].limit"},
-	}
-	for _, tt := range tests {
+	for _, tt := range decodeCases {
 		t.Run(tt.name, func(t *testing.T) {
 			decode := ocpp.DecodeRequest
 			if tt.resp {

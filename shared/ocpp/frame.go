@@ -40,41 +40,72 @@ type span struct{ start, end int }
 // maxElements is one more than the longest frame, enough to tell "too many".
 const maxElements = 6
 
+// elements are the top-level elements of a frame array: n of them, the first maxElements kept.
+type elements struct {
+	data []byte
+	el   [maxElements]span
+	n    int
+}
+
+// elem returns the bytes of element k (k < min(n, maxElements)).
+func (e *elements) elem(k int) []byte { return e.data[e.el[k].start:e.el[k].end] }
+
 // ParseFrame reads one OCPP-J frame. On failure it returns an *Error and, in the Frame, the
 // Type and UniqueID as far as they could be read, so that a CALLERROR can echo the uniqueId.
 // Only the frame is checked here; the payload is checked by DecodeRequest / DecodeResponse.
 func ParseFrame(data []byte) (Frame, error) {
 	var f Frame
+	var e elements
+	if err := splitArray(data, &e); err != nil {
+		return f, err
+	}
+	if err := parseHeader(&e, &f); err != nil {
+		return f, err
+	}
+	switch f.Type {
+	case TypeCall:
+		return f, parseCall(&e, &f)
+	case TypeCallResult:
+		return f, parseCallResult(&e, &f)
+	default:
+		return f, parseCallError(&e, &f)
+	}
+}
+
+// splitArray finds the top-level elements of a frame, which must be a non-empty JSON array.
+func splitArray(data []byte, e *elements) *Error {
 	if !json.Valid(data) {
-		return f, Errorf(FormationViolation, "", "frame is not valid JSON")
+		return Errorf(FormationViolation, "", "frame is not valid JSON")
 	}
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '[' {
-		return f, Errorf(FormationViolation, "", "frame is not a JSON array")
+		return Errorf(FormationViolation, "", "frame is not a JSON array")
 	}
-	var el [maxElements]span
-	n := 0
+	e.data = data
 	i = skipSpace(data, i+1)
 	for i < len(data) && data[i] != ']' {
-		e := skipValue(data, i)
-		if e <= i { // cannot happen on valid JSON; guarantees progress
-			return f, Errorf(FormationViolation, "", "frame is not valid JSON")
+		end := skipValue(data, i)
+		if end <= i { // cannot happen on valid JSON; guarantees progress
+			return Errorf(FormationViolation, "", "frame is not valid JSON")
 		}
-		if n < maxElements {
-			el[n] = span{i, e}
+		if e.n < maxElements {
+			e.el[e.n] = span{i, end}
 		}
-		n++
-		i = skipSpace(data, e)
+		e.n++
+		i = skipSpace(data, end)
 		if i < len(data) && data[i] == ',' {
 			i = skipSpace(data, i+1)
 		}
 	}
-	if n == 0 {
-		return f, Errorf(FormationViolation, "", "frame is an empty array")
+	if e.n == 0 {
+		return Errorf(FormationViolation, "", "frame is an empty array")
 	}
-	elem := func(k int) []byte { return data[el[k].start:el[k].end] }
+	return nil
+}
 
-	switch string(elem(0)) {
+// parseHeader reads the message type and the uniqueId, the two elements every frame has.
+func parseHeader(e *elements, f *Frame) *Error {
+	switch string(e.elem(0)) {
 	case "2":
 		f.Type = TypeCall
 	case "3":
@@ -83,78 +114,87 @@ func ParseFrame(data []byte) (Frame, error) {
 		f.Type = TypeCallError
 	default:
 		// Echo the uniqueId when it is readable, so the sender can match the CALLERROR.
-		if n >= 2 {
-			if id, ok := frameString(elem(1)); ok && id != "" && utf8.RuneCountInString(id) <= MaxUniqueIDLength {
+		if e.n >= 2 {
+			if id, ok := frameString(e.elem(1)); ok && checkUniqueID(id) == nil {
 				f.UniqueID = id
 			}
 		}
-		return f, Errorf(FormationViolation, "", "message type must be 2, 3 or 4, got %.20s", elem(0))
+		return Errorf(FormationViolation, "", "message type must be 2, 3 or 4, got %.20s", e.elem(0))
 	}
-	if n < 2 {
-		return f, Errorf(FormationViolation, "", "uniqueId is missing")
+	if e.n < 2 {
+		return Errorf(FormationViolation, "", "uniqueId is missing")
 	}
-	id, ok := frameString(elem(1))
+	id, ok := frameString(e.elem(1))
 	if !ok {
-		return f, Errorf(FormationViolation, "", "uniqueId must be a string")
+		return Errorf(FormationViolation, "", "uniqueId must be a string")
 	}
-	if id == "" || utf8.RuneCountInString(id) > MaxUniqueIDLength {
-		return f, Errorf(FormationViolation, "", "uniqueId must be 1 to %d characters", MaxUniqueIDLength)
+	if err := checkUniqueID(id); err != nil {
+		return err
 	}
 	f.UniqueID = id
+	return nil
+}
 
-	switch f.Type {
-	case TypeCall:
-		if n < 3 {
-			return f, Errorf(FormationViolation, "", "CALL has %d elements, want 4", n)
-		}
-		action, ok := frameString(elem(2))
-		if !ok {
-			return f, Errorf(FormationViolation, "", "action must be a string")
-		}
-		f.Action = action
-		if n == 3 {
-			return f, Errorf(ProtocolError, "", "payload is incomplete")
-		}
-		if n > 4 {
-			return f, Errorf(FormationViolation, "", "CALL has %d elements, want 4", n)
-		}
-		p := elem(3)
-		if p[0] == 'n' {
-			return f, Errorf(ProtocolError, "", "payload is incomplete")
-		}
-		if p[0] != '{' {
-			return f, Errorf(FormationViolation, "", "payload must be a JSON object")
-		}
-		f.Payload = p
-	case TypeCallResult:
-		if n != 3 {
-			return f, Errorf(FormationViolation, "", "CALLRESULT has %d elements, want 3", n)
-		}
-		p := elem(2)
-		if p[0] != '{' {
-			return f, Errorf(FormationViolation, "", "payload must be a JSON object")
-		}
-		f.Payload = p
-	case TypeCallError:
-		if n != 5 {
-			return f, Errorf(FormationViolation, "", "CALLERROR has %d elements, want 5", n)
-		}
-		code, ok := frameString(elem(2))
-		if !ok {
-			return f, Errorf(FormationViolation, "", "errorCode must be a string")
-		}
-		desc, ok := frameString(elem(3))
-		if !ok {
-			return f, Errorf(FormationViolation, "", "errorDescription must be a string")
-		}
-		details := elem(4)
-		if details[0] != '{' {
-			return f, Errorf(FormationViolation, "", "errorDetails must be a JSON object")
-		}
-		// Any errorCode is kept: a charge box using a code outside the ten still reports an error.
-		f.ErrorCode, f.ErrorDescription, f.ErrorDetails = ErrorCode(code), desc, details
+// parseCall reads [2, uniqueId, action, payload].
+func parseCall(e *elements, f *Frame) error {
+	if e.n < 3 {
+		return Errorf(FormationViolation, "", "CALL has %d elements, want 4", e.n)
 	}
-	return f, nil
+	action, ok := frameString(e.elem(2))
+	if !ok {
+		return Errorf(FormationViolation, "", "action must be a string")
+	}
+	f.Action = action
+	if e.n == 3 {
+		return Errorf(ProtocolError, "", "payload is incomplete")
+	}
+	if e.n > 4 {
+		return Errorf(FormationViolation, "", "CALL has %d elements, want 4", e.n)
+	}
+	p := e.elem(3)
+	if p[0] == 'n' {
+		return Errorf(ProtocolError, "", "payload is incomplete")
+	}
+	if p[0] != '{' {
+		return Errorf(FormationViolation, "", "payload must be a JSON object")
+	}
+	f.Payload = p
+	return nil
+}
+
+// parseCallResult reads [3, uniqueId, payload].
+func parseCallResult(e *elements, f *Frame) error {
+	if e.n != 3 {
+		return Errorf(FormationViolation, "", "CALLRESULT has %d elements, want 3", e.n)
+	}
+	p := e.elem(2)
+	if p[0] != '{' {
+		return Errorf(FormationViolation, "", "payload must be a JSON object")
+	}
+	f.Payload = p
+	return nil
+}
+
+// parseCallError reads [4, uniqueId, errorCode, errorDescription, errorDetails].
+func parseCallError(e *elements, f *Frame) error {
+	if e.n != 5 {
+		return Errorf(FormationViolation, "", "CALLERROR has %d elements, want 5", e.n)
+	}
+	code, ok := frameString(e.elem(2))
+	if !ok {
+		return Errorf(FormationViolation, "", "errorCode must be a string")
+	}
+	desc, ok := frameString(e.elem(3))
+	if !ok {
+		return Errorf(FormationViolation, "", "errorDescription must be a string")
+	}
+	details := e.elem(4)
+	if details[0] != '{' {
+		return Errorf(FormationViolation, "", "errorDetails must be a JSON object")
+	}
+	// Any errorCode is kept: a charge box using a code outside the ten still reports an error.
+	f.ErrorCode, f.ErrorDescription, f.ErrorDetails = ErrorCode(code), desc, details
+	return nil
 }
 
 // frameString returns the content of a JSON string element.

@@ -9,69 +9,73 @@ import (
 	"github.com/serverless-ocpp/csms/shared/ocpp"
 )
 
-func TestParseFrame(t *testing.T) {
-	tests := []struct {
-		name   string
-		frame  string
-		code   ocpp.ErrorCode // "" means valid
-		typ    ocpp.MessageType
-		id     string
-		action string
-		check  func(t *testing.T, f ocpp.Frame)
-	}{
-		{name: "call", frame: `[2,"19223201","BootNotification",{"chargePointVendor":"V","chargePointModel":"M"}]`, typ: ocpp.TypeCall, id: "19223201", action: "BootNotification",
-			check: func(t *testing.T, f ocpp.Frame) {
-				if string(f.Payload) != `{"chargePointVendor":"V","chargePointModel":"M"}` {
-					t.Errorf("payload = %s", f.Payload)
-				}
-			}},
-		{name: "call with spaces", frame: " [ 2 , \"a\" ,\n\"Heartbeat\" , { } ] ", typ: ocpp.TypeCall, id: "a", action: "Heartbeat",
-			check: func(t *testing.T, f ocpp.Frame) {
-				if string(f.Payload) != `{ }` {
-					t.Errorf("payload = %q", f.Payload)
-				}
-			}},
-		{name: "call result", frame: `[3,"19223201",{"currentTime":"2026-01-01T00:00:00Z"}]`, typ: ocpp.TypeCallResult, id: "19223201"},
-		{name: "call error", frame: `[4,"19223201","NotSupported","nope",{"a":1}]`, typ: ocpp.TypeCallError, id: "19223201",
-			check: func(t *testing.T, f ocpp.Frame) {
-				if f.ErrorCode != ocpp.NotSupported || f.ErrorDescription != "nope" || string(f.ErrorDetails) != `{"a":1}` {
-					t.Errorf("frame = %+v", f)
-				}
-			}},
-		{name: "call error with unknown code is kept", frame: `[4,"x","VendorSpecific","",{}]`, typ: ocpp.TypeCallError, id: "x",
-			check: func(t *testing.T, f ocpp.Frame) {
-				if f.ErrorCode != "VendorSpecific" {
-					t.Errorf("code = %q", f.ErrorCode)
-				}
-			}},
-		{name: "escaped uniqueId", frame: `[3,"a\"b",{}]`, typ: ocpp.TypeCallResult, id: `a"b`},
-		{name: "36-character uniqueId", frame: `[3,"` + strings.Repeat("a", 36) + `",{}]`, typ: ocpp.TypeCallResult, id: strings.Repeat("a", 36)},
+// frameCase is one frame for ParseFrame and what it must return.
+type frameCase struct {
+	name   string
+	frame  string
+	code   ocpp.ErrorCode // "" means valid
+	typ    ocpp.MessageType
+	id     string
+	action string
+	check  func(t *testing.T, f ocpp.Frame)
+}
 
-		{name: "not JSON", frame: `[2,"a","Heartbeat",{}`, code: ocpp.FormationViolation},
-		{name: "not an array", frame: `{"a":1}`, code: ocpp.FormationViolation},
-		{name: "empty array", frame: `[]`, code: ocpp.FormationViolation},
-		{name: "type not a number", frame: `["2","a","Heartbeat",{}]`, code: ocpp.FormationViolation, id: "a"},
-		{name: "unknown type", frame: `[5,"a","Heartbeat",{}]`, code: ocpp.FormationViolation, id: "a"},
-		{name: "type 2.0", frame: `[2.0,"a","Heartbeat",{}]`, code: ocpp.FormationViolation, id: "a"},
-		{name: "only a type", frame: `[2]`, code: ocpp.FormationViolation, typ: ocpp.TypeCall},
-		{name: "uniqueId not a string", frame: `[2,1,"Heartbeat",{}]`, code: ocpp.FormationViolation, typ: ocpp.TypeCall},
-		{name: "uniqueId empty", frame: `[2,"","Heartbeat",{}]`, code: ocpp.FormationViolation, typ: ocpp.TypeCall},
-		{name: "uniqueId too long", frame: `[2,"` + strings.Repeat("a", 37) + `","Heartbeat",{}]`, code: ocpp.FormationViolation, typ: ocpp.TypeCall},
-		{name: "action not a string", frame: `[2,"a",7,{}]`, code: ocpp.FormationViolation, typ: ocpp.TypeCall, id: "a"},
-		{name: "call without action", frame: `[2,"a"]`, code: ocpp.FormationViolation, typ: ocpp.TypeCall, id: "a"},
-		{name: "call without payload", frame: `[2,"a","Heartbeat"]`, code: ocpp.ProtocolError, typ: ocpp.TypeCall, id: "a", action: "Heartbeat"},
-		{name: "call with null payload", frame: `[2,"a","Heartbeat",null]`, code: ocpp.ProtocolError, typ: ocpp.TypeCall, id: "a", action: "Heartbeat"},
-		{name: "call with array payload", frame: `[2,"a","Heartbeat",[]]`, code: ocpp.FormationViolation, typ: ocpp.TypeCall, id: "a", action: "Heartbeat"},
-		{name: "call with string payload", frame: `[2,"a","Heartbeat","{}"]`, code: ocpp.FormationViolation, typ: ocpp.TypeCall, id: "a", action: "Heartbeat"},
-		{name: "call with 5 elements", frame: `[2,"a","Heartbeat",{},{}]`, code: ocpp.FormationViolation, typ: ocpp.TypeCall, id: "a", action: "Heartbeat"},
-		{name: "result with 4 elements", frame: `[3,"a","Heartbeat",{}]`, code: ocpp.FormationViolation, typ: ocpp.TypeCallResult, id: "a"},
-		{name: "result with null payload", frame: `[3,"a",null]`, code: ocpp.FormationViolation, typ: ocpp.TypeCallResult, id: "a"},
-		{name: "error with 4 elements", frame: `[4,"a","GenericError",""]`, code: ocpp.FormationViolation, typ: ocpp.TypeCallError, id: "a"},
-		{name: "error code not a string", frame: `[4,"a",1,"",{}]`, code: ocpp.FormationViolation, typ: ocpp.TypeCallError, id: "a"},
-		{name: "error description not a string", frame: `[4,"a","GenericError",null,{}]`, code: ocpp.FormationViolation, typ: ocpp.TypeCallError, id: "a"},
-		{name: "error details not an object", frame: `[4,"a","GenericError","",[]]`, code: ocpp.FormationViolation, typ: ocpp.TypeCallError, id: "a"},
-	}
-	for _, tt := range tests {
+var frameCases = []frameCase{
+	{name: "call", frame: `[2,"19223201","BootNotification",{"chargePointVendor":"V","chargePointModel":"M"}]`, typ: ocpp.TypeCall, id: "19223201", action: "BootNotification",
+		check: func(t *testing.T, f ocpp.Frame) {
+			if string(f.Payload) != `{"chargePointVendor":"V","chargePointModel":"M"}` {
+				t.Errorf("payload = %s", f.Payload)
+			}
+		}},
+	{name: "call with spaces", frame: " [ 2 , \"a\" ,\n\"Heartbeat\" , { } ] ", typ: ocpp.TypeCall, id: "a", action: "Heartbeat",
+		check: func(t *testing.T, f ocpp.Frame) {
+			if string(f.Payload) != `{ }` {
+				t.Errorf("payload = %q", f.Payload)
+			}
+		}},
+	{name: "call result", frame: `[3,"19223201",{"currentTime":"2026-01-01T00:00:00Z"}]`, typ: ocpp.TypeCallResult, id: "19223201"},
+	{name: "call error", frame: `[4,"19223201","NotSupported","nope",{"a":1}]`, typ: ocpp.TypeCallError, id: "19223201",
+		check: func(t *testing.T, f ocpp.Frame) {
+			if f.ErrorCode != ocpp.NotSupported || f.ErrorDescription != "nope" || string(f.ErrorDetails) != `{"a":1}` {
+				t.Errorf("frame = %+v", f)
+			}
+		}},
+	{name: "call error with unknown code is kept", frame: `[4,"x","VendorSpecific","",{}]`, typ: ocpp.TypeCallError, id: "x",
+		check: func(t *testing.T, f ocpp.Frame) {
+			if f.ErrorCode != "VendorSpecific" {
+				t.Errorf("code = %q", f.ErrorCode)
+			}
+		}},
+	{name: "escaped uniqueId", frame: `[3,"a\"b",{}]`, typ: ocpp.TypeCallResult, id: `a"b`},
+	{name: "36-character uniqueId", frame: `[3,"` + strings.Repeat("a", 36) + `",{}]`, typ: ocpp.TypeCallResult, id: strings.Repeat("a", 36)},
+
+	{name: "not JSON", frame: `[2,"a","Heartbeat",{}`, code: ocpp.FormationViolation},
+	{name: "not an array", frame: `{"a":1}`, code: ocpp.FormationViolation},
+	{name: "empty array", frame: `[]`, code: ocpp.FormationViolation},
+	{name: "type not a number", frame: `["2","a","Heartbeat",{}]`, code: ocpp.FormationViolation, id: "a"},
+	{name: "unknown type", frame: `[5,"a","Heartbeat",{}]`, code: ocpp.FormationViolation, id: "a"},
+	{name: "type 2.0", frame: `[2.0,"a","Heartbeat",{}]`, code: ocpp.FormationViolation, id: "a"},
+	{name: "only a type", frame: `[2]`, code: ocpp.FormationViolation, typ: ocpp.TypeCall},
+	{name: "uniqueId not a string", frame: `[2,1,"Heartbeat",{}]`, code: ocpp.FormationViolation, typ: ocpp.TypeCall},
+	{name: "uniqueId empty", frame: `[2,"","Heartbeat",{}]`, code: ocpp.FormationViolation, typ: ocpp.TypeCall},
+	{name: "uniqueId too long", frame: `[2,"` + strings.Repeat("a", 37) + `","Heartbeat",{}]`, code: ocpp.FormationViolation, typ: ocpp.TypeCall},
+	{name: "action not a string", frame: `[2,"a",7,{}]`, code: ocpp.FormationViolation, typ: ocpp.TypeCall, id: "a"},
+	{name: "call without action", frame: `[2,"a"]`, code: ocpp.FormationViolation, typ: ocpp.TypeCall, id: "a"},
+	{name: "call without payload", frame: `[2,"a","Heartbeat"]`, code: ocpp.ProtocolError, typ: ocpp.TypeCall, id: "a", action: "Heartbeat"},
+	{name: "call with null payload", frame: `[2,"a","Heartbeat",null]`, code: ocpp.ProtocolError, typ: ocpp.TypeCall, id: "a", action: "Heartbeat"},
+	{name: "call with array payload", frame: `[2,"a","Heartbeat",[]]`, code: ocpp.FormationViolation, typ: ocpp.TypeCall, id: "a", action: "Heartbeat"},
+	{name: "call with string payload", frame: `[2,"a","Heartbeat","{}"]`, code: ocpp.FormationViolation, typ: ocpp.TypeCall, id: "a", action: "Heartbeat"},
+	{name: "call with 5 elements", frame: `[2,"a","Heartbeat",{},{}]`, code: ocpp.FormationViolation, typ: ocpp.TypeCall, id: "a", action: "Heartbeat"},
+	{name: "result with 4 elements", frame: `[3,"a","Heartbeat",{}]`, code: ocpp.FormationViolation, typ: ocpp.TypeCallResult, id: "a"},
+	{name: "result with null payload", frame: `[3,"a",null]`, code: ocpp.FormationViolation, typ: ocpp.TypeCallResult, id: "a"},
+	{name: "error with 4 elements", frame: `[4,"a","GenericError",""]`, code: ocpp.FormationViolation, typ: ocpp.TypeCallError, id: "a"},
+	{name: "error code not a string", frame: `[4,"a",1,"",{}]`, code: ocpp.FormationViolation, typ: ocpp.TypeCallError, id: "a"},
+	{name: "error description not a string", frame: `[4,"a","GenericError",null,{}]`, code: ocpp.FormationViolation, typ: ocpp.TypeCallError, id: "a"},
+	{name: "error details not an object", frame: `[4,"a","GenericError","",[]]`, code: ocpp.FormationViolation, typ: ocpp.TypeCallError, id: "a"},
+}
+
+func TestParseFrame(t *testing.T) {
+	for _, tt := range frameCases {
 		t.Run(tt.name, func(t *testing.T) {
 			f, err := ocpp.ParseFrame([]byte(tt.frame))
 			if tt.code == "" {

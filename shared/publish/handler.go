@@ -90,10 +90,26 @@ func (h *handler) handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 		ctx, cancel = context.WithDeadline(ctx, dl.Add(-deadlineMargin))
 		defer cancel()
 	}
+	boxes := h.queue(ev.Records)
+	published := 0
+	for {
+		n, more := h.round(ctx, boxes)
+		published += n
+		if !more {
+			break
+		}
+	}
+	resp := batchFailures(ev.Records, boxes)
+	h.log.Debug("published stream batch", "records", len(ev.Records), "messages", published, "failedRecords", len(resp.BatchItemFailures))
+	return resp, nil
+}
 
+// queue sorts the records of a batch into one queue per charge box, boxes in order of their
+// first record, records in stream order.
+func (h *handler) queue(records []events.DynamoDBEventRecord) []*box {
 	var boxes []*box
 	byID := map[string]*box{}
-	for i, rec := range ev.Records {
+	for i, rec := range records {
 		id, ok := h.boxOf(rec)
 		if !ok {
 			continue
@@ -106,63 +122,69 @@ func (h *handler) handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 		}
 		b.jobs = append(b.jobs, &job{index: i, rec: rec})
 	}
+	return boxes
+}
 
-	// Each round publishes the next message of every box that has one; a box's next message
-	// goes out only after the previous one was confirmed, so nothing of a box can overtake a
-	// message that failed, while boxes share the round trips.
-	published := 0
-	for {
-		var round []bus.Message
-		var owners []*box
-		for _, b := range boxes {
-			if m, ok := h.next(ctx, b); ok {
-				round = append(round, m)
-				owners = append(owners, b)
-			}
-		}
-		if len(round) == 0 {
-			break
-		}
-		err := h.pub.Publish(ctx, round...)
-		for k, b := range owners {
-			merr := bus.MessageError(err, k)
-			switch {
-			case errors.Is(merr, bus.ErrReturned):
-				// No queue is bound for this routing key: no consumer wants it. Retrying would
-				// hold back every later record of the box (sessions too) for a binding that may
-				// never come, so the message is logged as dropped and the box goes on.
-				m := round[k]
-				h.log.Error(UnroutableLog,
-					"exchange", m.Exchange, "routingKey", m.RoutingKey, "messageId", m.MessageID, "chargeBoxId", b.id)
-			case merr != nil:
-				h.fail(b, merr)
-				continue
-			}
-			published++
-			j := b.jobs[0]
-			if j.sent++; j.sent == len(j.msgs) {
-				b.jobs = b.jobs[1:]
-			}
+// round publishes the next message of every box that has one and returns how many were
+// published (or dropped as unroutable), and false when no box had a message left. A box's next
+// message goes out only after the previous one was confirmed, so nothing of a box can overtake
+// a message that failed, while boxes share the round trips.
+func (h *handler) round(ctx context.Context, boxes []*box) (int, bool) {
+	var round []bus.Message
+	var owners []*box
+	for _, b := range boxes {
+		if m, ok := h.next(ctx, b); ok {
+			round = append(round, m)
+			owners = append(owners, b)
 		}
 	}
+	if len(round) == 0 {
+		return 0, false
+	}
+	err := h.pub.Publish(ctx, round...)
+	published := 0
+	for k, b := range owners {
+		merr := bus.MessageError(err, k)
+		switch {
+		case errors.Is(merr, bus.ErrReturned):
+			// No queue is bound for this routing key: no consumer wants it. Retrying would
+			// hold back every later record of the box (sessions too) for a binding that may
+			// never come, so the message is logged as dropped and the box goes on.
+			m := round[k]
+			h.log.Error(UnroutableLog,
+				"exchange", m.Exchange, "routingKey", m.RoutingKey, "messageId", m.MessageID, "chargeBoxId", b.id)
+		case merr != nil:
+			h.fail(b, merr)
+			continue
+		}
+		published++
+		j := b.jobs[0]
+		if j.sent++; j.sent == len(j.msgs) {
+			b.jobs = b.jobs[1:]
+		}
+	}
+	return published, true
+}
 
+// batchFailures reports, in batch order, every record still queued on a box that failed: the
+// record that failed and the box's later ones, so a retry re-publishes them in order.
+func batchFailures(records []events.DynamoDBEventRecord, boxes []*box) events.DynamoDBEventResponse {
 	var resp events.DynamoDBEventResponse
-	failedRecords := make([]bool, len(ev.Records))
+	failed := make([]bool, len(records))
 	for _, b := range boxes {
 		if b.failed == nil {
 			continue
 		}
 		for _, j := range b.jobs {
-			failedRecords[j.index] = true
+			failed[j.index] = true
 		}
 	}
-	for i, failed := range failedRecords {
-		if failed {
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: ev.Records[i].Change.SequenceNumber})
+	for i, f := range failed {
+		if f {
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: records[i].Change.SequenceNumber})
 		}
 	}
-	h.log.Debug("published stream batch", "records", len(ev.Records), "messages", published, "failedRecords", len(resp.BatchItemFailures))
-	return resp, nil
+	return resp
 }
 
 // next returns the next message of box b, building messages of its records as it reaches them
@@ -181,7 +203,7 @@ func (h *handler) next(ctx context.Context, b *box) (bus.Message, bool) {
 				// Retrying cannot repair a malformed row, and blocking the box on it would
 				// stop everything after it: log it loudly and go on.
 				h.log.Error("stream record cannot be published: skipped", "chargeBoxId", b.id,
-					"eventId", j.rec.EventID, "sequenceNumber", j.rec.Change.SequenceNumber, "err", err)
+					"eventId", j.rec.EventID, "sequenceNumber", j.rec.Change.SequenceNumber, "error", err)
 				msgs = nil
 			case err != nil:
 				h.fail(b, err)
@@ -201,7 +223,7 @@ func (h *handler) fail(b *box, err error) {
 	j := b.jobs[0]
 	h.log.Warn("publishing failed: record and the box's later records will be retried",
 		"chargeBoxId", b.id, "sequenceNumber", j.rec.Change.SequenceNumber, "eventName", j.rec.EventName,
-		"records", len(b.jobs), "err", err)
+		"records", len(b.jobs), "error", err)
 }
 
 // malformedError marks a record whose content can never be published.

@@ -126,9 +126,8 @@ func TestMalformedRowsAreRejected(t *testing.T) {
 	}
 }
 
-func intp(v int) *int       { return &v }
-func i64p(v int64) *int64   { return &v }
-func strp(v string) *string { return &v }
+func intp(v int) *int     { return &v }
+func i64p(v int64) *int64 { return &v }
 
 func TestSessionMessage(t *testing.T) {
 	base := sessionRow{TransactionID: 42, ChargeBoxID: "CB1", TenantID: "t", ConnectorID: intp(2), IDTag: "TAG1",

@@ -32,6 +32,7 @@ type harness struct {
 
 	invocations     atomic.Int32
 	partialFailures atomic.Int32
+	running         atomic.Int32 // invocations under way
 }
 
 type harnessOptions struct {
@@ -72,6 +73,8 @@ func newHarness(tb testing.TB, o harnessOptions) *harness {
 	}
 	counted := func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 		h.invocations.Add(1)
+		h.running.Add(1)
+		defer h.running.Add(-1)
 		resp, err := handler(ctx, ev)
 		if len(resp.BatchItemFailures) > 0 {
 			h.partialFailures.Add(1)
@@ -101,6 +104,45 @@ func newHarness(tb testing.TB, o harnessOptions) *harness {
 		}
 	})
 	return h
+}
+
+// waitUntil polls cond until it holds, failing the test after timeout.
+func waitUntil(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %s for %s", timeout, what)
+		}
+		time.Sleep(10 * time.Millisecond) // polling: the stream reader has nothing to block on
+	}
+}
+
+// drain makes sure nothing more will arrive: it writes a last record to each stream (a new
+// box's connection event and an unknown-start session of it), waits until both are published
+// and no invocation runs, and returns what arrived before, the closing box's messages left out.
+// DynamoDB Local keeps one shard per stream, so the reader has then gone past every record
+// written before, retries included.
+func (h *harness) drain(t testing.TB) []amqp.Delivery {
+	t.Helper()
+	end := newScript(t, h.st, bustest.Name("CB-END-"))
+	end.connect()
+	tx := 800000 + int(time.Now().UnixNano()%99999)
+	if _, err := h.st.StopSession(context.Background(), store.Stop{ChargeBoxID: end.box, TenantID: "tenant-1", TransactionID: tx, MeterStop: 1, StoppedAt: "2025-06-01T12:00:00Z", IDTag: "TAG-END"}, time.Now()); err != nil {
+		t.Fatalf("closing session: %v", err)
+	}
+	closing := fmt.Sprintf("session-%s-%d", end.box, tx)
+	h.consumer.WaitFor(30*time.Second, "the closing records", func(ds []amqp.Delivery) bool {
+		return len(ocppOrder(t, ds, end.box)) == 1 && len(sessionsOf(t, ds)[closing]) > 0
+	})
+	waitUntil(t, 30*time.Second, "the last invocation to end", func() bool { return h.running.Load() == 0 })
+	var out []amqp.Delivery
+	for _, d := range decode(t, h.consumer.Deliveries()) {
+		if d.box() != end.box {
+			out = append(out, d.d)
+		}
+	}
+	return out
 }
 
 // script writes what the store writes while a charge box talks to the central system.
@@ -290,12 +332,12 @@ func TestScriptedRunReachesConsumers(t *testing.T) {
 	b.disconnect()
 
 	wantSessions := []string{fmt.Sprintf("session-%s-%d", a.box, txA), fmt.Sprintf("session-%s-%d", b.box, txB), fmt.Sprintf("session-%s-%d", a.box, unknown)}
-	got := h.consumer.WaitFor(30*time.Second, "every frame, event and session", func(ds []amqp.Delivery) bool {
+	h.consumer.WaitFor(30*time.Second, "every frame, event and session", func(ds []amqp.Delivery) bool {
 		return countOCPP(t, ds, a.box, b.box) == len(a.want)+len(b.want) && len(sessionsOf(t, ds)) >= len(wantSessions)
 	})
-	// Nothing more may arrive: wait for the reader to have gone past everything, then look.
-	time.Sleep(500 * time.Millisecond)
-	got = h.consumer.Deliveries()
+	// Nothing more may arrive (a retried stop publishing twice, say): look once the reader
+	// has gone past everything.
+	got := h.drain(t)
 
 	if dups := checkDuplicates(t, got); dups != 0 {
 		t.Errorf("%d duplicates in a run without faults", dups)
@@ -305,6 +347,18 @@ func TestScriptedRunReachesConsumers(t *testing.T) {
 			t.Errorf("box %s messages\n got %v\nwant %v", s.box, order, s.want)
 		}
 	}
+	checkOCPPMessages(t, got)
+	checkScriptedSessions(t, got, a.box, wantSessions)
+	for _, d := range got {
+		if d.DeliveryMode != amqp.Persistent || d.ContentType != "application/json" || d.AppId != "ocpp-csms" || d.Timestamp.IsZero() {
+			t.Fatalf("delivery %s properties: mode %d type %q app %q ts %s", d.MessageId, d.DeliveryMode, d.ContentType, d.AppId, d.Timestamp)
+		}
+	}
+}
+
+// checkOCPPMessages checks the body of every frame and connection event.
+func checkOCPPMessages(t *testing.T, got []amqp.Delivery) {
+	t.Helper()
 	for _, d := range decode(t, got) {
 		switch d.d.RoutingKey {
 		case bus.KeyFrames:
@@ -321,7 +375,12 @@ func TestScriptedRunReachesConsumers(t *testing.T) {
 			}
 		}
 	}
+}
 
+// checkScriptedSessions checks the three sessions of TestScriptedRunReachesConsumers: box A's,
+// box B's with its meter gone backwards, and the one of unknown start, each published once.
+func checkScriptedSessions(t *testing.T, got []amqp.Delivery, boxA string, wantSessions []string) {
+	t.Helper()
 	sessions := sessionsOf(t, got)
 	if len(sessions) != len(wantSessions) {
 		t.Errorf("sessions %v, want %v", sessions, wantSessions)
@@ -332,7 +391,7 @@ func TestScriptedRunReachesConsumers(t *testing.T) {
 		}
 	}
 	sa, sb, su := sessions[wantSessions[0]][0].body, sessions[wantSessions[1]][0].body, sessions[wantSessions[2]][0].body
-	if sa["volume"] != 12.345 || sa["meter_went_backwards"] != false || sa["user_id"] != "TAG-"+a.box || sa["connector_id"] != 1.0 || sa["started_at"] == nil || sa["ended_at"] == nil {
+	if sa["volume"] != 12.345 || sa["meter_went_backwards"] != false || sa["user_id"] != "TAG-"+boxA || sa["connector_id"] != 1.0 || sa["started_at"] == nil || sa["ended_at"] == nil {
 		t.Errorf("session A %v", sa)
 	}
 	mv, _ := sa["meter_values"].(map[string]any)
@@ -345,11 +404,6 @@ func TestScriptedRunReachesConsumers(t *testing.T) {
 	}
 	if su["unknown_start"] != true || su["volume"] != nil || su["started_at"] != nil || su["connector_id"] != nil || su["meter_stop"] != 777.0 {
 		t.Errorf("unknown-start session %v", su)
-	}
-	for _, d := range got {
-		if d.DeliveryMode != amqp.Persistent || d.ContentType != "application/json" || d.AppId != "ocpp-csms" || d.Timestamp.IsZero() {
-			t.Fatalf("delivery %s properties: mode %d type %q app %q ts %s", d.MessageId, d.DeliveryMode, d.ContentType, d.AppId, d.Timestamp)
-		}
 	}
 }
 
@@ -389,7 +443,9 @@ func TestBrokerOutageLosesNothing(t *testing.T) {
 			bustest.Ctl(t, "start_app")
 		}
 	})
-	time.Sleep(1500 * time.Millisecond) // the outage: publishes fail and are retried meanwhile
+	// The outage lasts until publishing has failed at least once; the failed records are
+	// retried meanwhile.
+	waitUntil(t, 30*time.Second, "a batch to fail while the broker is down", func() bool { return h.partialFailures.Load() > 0 })
 	bustest.Ctl(t, "start_app")
 	bustest.Ctl(t, "await_startup")
 	up = true
@@ -431,8 +487,7 @@ func (c *cancelling) Publish(ctx context.Context, msgs ...bus.Message) error {
 
 func TestPublisherStoppedMidBatchLosesNothing(t *testing.T) {
 	c := &cancelling{after: 3}
-	var h *harness
-	h = newHarness(t, harnessOptions{
+	h := newHarness(t, harnessOptions{
 		wrap: func(p publish.Publisher) publish.Publisher { c.inner = p; return c },
 		wrapHandler: func(next publish.Handler) publish.Handler {
 			return func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {

@@ -29,15 +29,6 @@ type Count struct {
 	WriteUnits float64 `json:"writeUnits"`
 }
 
-// Total is the number of AWS calls.
-func (c Count) Total() int {
-	n := 0
-	for _, v := range c.Calls {
-		n += v
-	}
-	return n
-}
-
 // DynamoDB is the number of DynamoDB calls.
 func (c Count) DynamoDB() int { return c.Reads + c.Writes }
 

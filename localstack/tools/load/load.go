@@ -177,7 +177,6 @@ func startTarget(ctx context.Context, o Options) (target, error) {
 type child struct {
 	cmd     *exec.Cmd
 	wsURL   string
-	ddbPID  int
 	start   map[int]procSample
 	names   map[int]string
 	stopped chan error

@@ -16,22 +16,18 @@ import (
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/serverless-ocpp/csms/shared/testenv"
 )
 
-// URL returns AMQP_URL. Without it the test fails under CI=true and is skipped otherwise,
-// saying what to run: tests never pass silently without their broker.
+// StartRabbitMQ says how to get the broker the tests need.
+const StartRabbitMQ = "run the tests with `make test`, which starts RabbitMQ " +
+	"(or `rabbitmq-server -detached && rabbitmqctl await_startup` and AMQP_URL=amqp://guest:guest@127.0.0.1:5672/)"
+
+// URL returns AMQP_URL; without it the test ends as testenv.Missing says.
 func URL(t testing.TB) string {
 	t.Helper()
-	u := os.Getenv("AMQP_URL")
-	if u == "" {
-		const msg = "AMQP_URL is not set: run the tests with `make test`, which starts RabbitMQ " +
-			"(or `rabbitmq-server -detached && rabbitmqctl await_startup` and AMQP_URL=amqp://guest:guest@127.0.0.1:5672/)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return u
+	return testenv.Env(t, "AMQP_URL", "RabbitMQ", StartRabbitMQ)
 }
 
 // Name returns a fresh name with the given prefix, so parallel tests never share queues or
@@ -62,18 +58,10 @@ func lock(t testing.TB, how int) {
 	t.Cleanup(func() { _ = f.Close() }) // closing the file releases the lock
 }
 
-// Ctl runs rabbitmqctl with args. Without rabbitmqctl the test fails under CI=true and is
-// skipped otherwise.
+// Ctl runs rabbitmqctl with args; without rabbitmqctl the test ends as testenv.Missing says.
 func Ctl(t testing.TB, args ...string) {
 	t.Helper()
-	path, err := exec.LookPath("rabbitmqctl")
-	if err != nil {
-		msg := "rabbitmqctl not found: this test stops and starts the local RabbitMQ (apt-get install rabbitmq-server)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	path := testenv.Tool(t, "rabbitmqctl", "this test stops and starts the local RabbitMQ (apt-get install rabbitmq-server)")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, path, args...).CombinedOutput()

@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"os"
 	"testing"
 	"time"
 
@@ -15,21 +14,13 @@ import (
 
 	"github.com/serverless-ocpp/csms/shared/config"
 	"github.com/serverless-ocpp/csms/shared/store"
+	"github.com/serverless-ocpp/csms/shared/testenv"
 )
 
-// Endpoint returns DYNAMODB_ENDPOINT. Without it the test fails under CI=true and is skipped
-// otherwise, saying what to run: tests never pass silently without their service.
+// Endpoint returns DYNAMODB_ENDPOINT; without it the test ends as testenv.Missing says.
 func Endpoint(t testing.TB) string {
 	t.Helper()
-	ep := os.Getenv("DYNAMODB_ENDPOINT")
-	if ep == "" {
-		const msg = "DYNAMODB_ENDPOINT is not set: run the tests with `make test`, which starts DynamoDB Local"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return ep
+	return testenv.Env(t, "DYNAMODB_ENDPOINT", "DynamoDB Local", "run the tests with `make test`, which starts it")
 }
 
 // Config returns settings pointing at DynamoDB Local with a fresh table prefix.

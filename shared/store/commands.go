@@ -25,6 +25,10 @@ const (
 	CommandRejected = "invalid-response"
 )
 
+// CommandUndelivered is the status of a command the system could not post to the box (its
+// connection was gone); the box never saw it.
+const CommandUndelivered = "undelivered"
+
 // ErrBusy is returned when the box already has an outstanding CALL.
 var ErrBusy = errors.New("charge box has an outstanding call")
 
@@ -141,6 +145,15 @@ func (s *Store) CompleteCommand(ctx context.Context, chargeBoxID, commandID stri
 		return Command{}, fmt.Errorf("decode command: %w", err)
 	}
 	return c, s.ReleaseSlot(ctx, chargeBoxID, commandID)
+}
+
+// FailCommand records that a command never reached the box and frees its slot.
+func (s *Store) FailCommand(ctx context.Context, chargeBoxID, commandID, reason string, now time.Time) error {
+	_, err := s.CompleteCommand(ctx, chargeBoxID, commandID, Outcome{Status: CommandUndelivered, ErrorDescription: reason, At: now})
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return nil
 }
 
 // GetCommand reads a command by id; ErrNotFound when unknown or expired.

@@ -99,3 +99,36 @@ func marshal(v any) (map[string]types.AttributeValue, error) {
 	}
 	return item, nil
 }
+
+// batchWrite writes up to 25 requests, resending what DynamoDB left unprocessed.
+func (s *Store) batchWrite(ctx context.Context, t tables.Table, reqs []types.WriteRequest) error {
+	name := t.FullName(s.prefix)
+	pending := map[string][]types.WriteRequest{name: reqs}
+	for attempt := 0; len(pending[name]) > 0; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Duration(attempt*attempt) * 20 * time.Millisecond):
+			}
+		}
+		if attempt == 8 {
+			return fmt.Errorf("write %s: %d items left unprocessed", t.Name, len(pending[name]))
+		}
+		res, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+		if err != nil {
+			return fmt.Errorf("write %s: %w", t.Name, err)
+		}
+		pending = res.UnprocessedItems
+	}
+	return nil
+}
+
+func sleep(ctx context.Context, attempt int) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(time.Duration(attempt+1) * 15 * time.Millisecond):
+		return nil
+	}
+}

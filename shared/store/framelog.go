@@ -76,6 +76,9 @@ type messageRow struct {
 	Status       string        `dynamodbav:"status,omitempty"`
 }
 
+// LogRow is one frame-log row as stored.
+type LogRow messageRow
+
 func (e ConnectionEvent) item() (map[string]types.AttributeValue, error) {
 	at := FormatTime(e.OccurredAt)
 	return marshal(messageRow{
@@ -139,4 +142,26 @@ func (s *Store) LastSeen(ctx context.Context, chargeBoxID string) (time.Time, er
 		return time.Time{}, fmt.Errorf("decode last seen %q: %w", row.OccurredAt, err)
 	}
 	return t, nil
+}
+
+// ListMessages lists a box's frame log, newest first.
+func (s *Store) ListMessages(ctx context.Context, box string, p Page) ([]LogRow, string, error) {
+	start, err := decodeToken(p.Next)
+	if err != nil {
+		return nil, "", err
+	}
+	res, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName: s.Table(tables.Messages), KeyConditionExpression: aws.String("chargeBoxId = :b"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":b": str(box)},
+		ScanIndexForward:          aws.Bool(false), ExclusiveStartKey: start, Limit: limit(p.Limit),
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("list messages of %s: %w", box, err)
+	}
+	var out []LogRow
+	if err := attributevalue.UnmarshalListOfMaps(res.Items, &out); err != nil {
+		return nil, "", fmt.Errorf("decode messages: %w", err)
+	}
+	next, err := encodeToken(res.LastEvaluatedKey)
+	return out, next, err
 }

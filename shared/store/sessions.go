@@ -86,7 +86,7 @@ func (s *Store) StartSession(ctx context.Context, sess Session, now time.Time) (
 	return r.TransactionID, err
 }
 
-// StartSession stores a new running session, or returns the transaction id already given to
+// Start stores a new running session, or returns the transaction id already given to
 // the same start (a retry). A session still running on the same connector is closed as
 // abandoned in the same transaction. Twenty identical starts racing get one id and one session.
 func (s *Store) Start(ctx context.Context, sess Session, now time.Time) (Started, error) {

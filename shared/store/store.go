@@ -54,8 +54,6 @@ const timeFormat = "2006-01-02T15:04:05.000000000Z"
 // FormatTime renders t in the fixed-width UTC form used in every stored timestamp.
 func FormatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
 
-func epoch(t time.Time) string { return fmt.Sprint(t.Unix()) }
-
 func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 func num(v int64) types.AttributeValue  { return &types.AttributeValueMemberN{Value: fmt.Sprint(v)} }
 

@@ -136,20 +136,47 @@ func (s *Store) CreateChargeBox(ctx context.Context, b ChargeBox, now time.Time)
 }
 
 // SaveChargeBox creates or updates a box's registration, keeping what the box itself reported
-// (boot information, statuses, caches). It reports whether the box was new. An EVSE id
-// registered to another box is ErrConflict and changes nothing.
+// (boot information, statuses, caches). It reports whether the box was new. The box and, when
+// the registration names EVSEs, the EVSE ids it claims and releases are written in one
+// transaction: an EVSE id registered to another box is ErrConflict and changes nothing.
 func (s *Store) SaveChargeBox(ctx context.Context, r Registration, now time.Time) (ChargeBox, bool, error) {
-	var old ChargeBox
-	err := s.get(ctx, tables.ChargeBoxes, boxKey(r.ChargeBoxID), &old)
-	created := errors.Is(err, ErrNotFound)
-	if err != nil && !created {
-		return ChargeBox{}, false, err
-	}
-	if r.EVSEs != nil {
-		if err := s.claimEVSEs(ctx, r.ChargeBoxID, r.EVSEs); err != nil {
+	foreign := map[string]bool{}
+	for attempt := 0; attempt < 8; attempt++ {
+		old, err := s.readEVSEState(ctx, r.ChargeBoxID)
+		if err != nil {
 			return ChargeBox{}, false, err
 		}
+		u, err := registrationUpdate(r, now)
+		if err != nil {
+			return ChargeBox{}, false, err
+		}
+		write := types.Update{
+			TableName: s.Table(tables.ChargeBoxes), Key: boxKey(r.ChargeBoxID), UpdateExpression: u.expression(),
+			ConditionExpression: aws.String(old.cond(&u, r.EVSEs != nil)),
+		}
+		write.ExpressionAttributeNames, write.ExpressionAttributeValues = u.names, u.values
+		if r.EVSEs == nil {
+			b, err := s.updateRegistration(ctx, r.ChargeBoxID, write)
+			if errors.Is(err, errChanged) {
+				continue
+			}
+			return b, !old.exists, err
+		}
+		err = s.transactEVSEs(ctx, r.ChargeBoxID, types.TransactWriteItem{Update: &write}, old.evses, r.EVSEs, foreign, attempt)
+		if errors.Is(err, errChanged) {
+			continue
+		}
+		if err != nil {
+			return ChargeBox{}, false, err
+		}
+		b, err := s.GetChargeBox(ctx, r.ChargeBoxID)
+		return b, !old.exists, err
 	}
+	return ChargeBox{}, false, fmt.Errorf("save charge box %s: too much contention", r.ChargeBoxID)
+}
+
+// registrationUpdate is the write of a Registration's attributes.
+func registrationUpdate(r Registration, now time.Time) (update, error) {
 	var u update
 	u.set("registrationStatus", str(r.RegistrationStatus))
 	u.set("updatedAt", str(FormatTime(now)))
@@ -170,48 +197,57 @@ func (s *Store) SaveChargeBox(ctx context.Context, r Registration, now time.Time
 		} else {
 			m, err := attributevalue.Marshal(r.EVSEs)
 			if err != nil {
-				return ChargeBox{}, false, fmt.Errorf("encode evses: %w", err)
+				return update{}, fmt.Errorf("encode evses: %w", err)
 			}
 			u.set("evses", m)
 		}
 	}
+	return u, nil
+}
+
+// updateRegistration applies a registration without EVSEs in one UpdateItem; errChanged when
+// the box appeared or went since it was read.
+func (s *Store) updateRegistration(ctx context.Context, id string, w types.Update) (ChargeBox, error) {
 	res, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: s.Table(tables.ChargeBoxes), Key: boxKey(r.ChargeBoxID),
-		UpdateExpression: u.expression(), ExpressionAttributeNames: u.names, ExpressionAttributeValues: u.values,
+		TableName: w.TableName, Key: w.Key, UpdateExpression: w.UpdateExpression, ConditionExpression: w.ConditionExpression,
+		ExpressionAttributeNames: w.ExpressionAttributeNames, ExpressionAttributeValues: w.ExpressionAttributeValues,
 		ReturnValues: types.ReturnValueAllNew,
 	})
+	if isConditionFailed(err) {
+		return ChargeBox{}, errChanged
+	}
 	if err != nil {
-		return ChargeBox{}, false, fmt.Errorf("save charge box %s: %w", r.ChargeBoxID, err)
+		return ChargeBox{}, fmt.Errorf("save charge box %s: %w", id, err)
 	}
 	var b ChargeBox
 	if err := attributevalue.UnmarshalMap(res.Attributes, &b); err != nil {
-		return ChargeBox{}, false, fmt.Errorf("decode charge box: %w", err)
+		return ChargeBox{}, fmt.Errorf("decode charge box: %w", err)
 	}
-	if r.EVSEs != nil {
-		s.releaseEVSEs(ctx, r.ChargeBoxID, old.EVSEs, r.EVSEs)
-	}
-	return b, created, nil
+	return b, nil
 }
 
-// DeleteChargeBox removes a box from the registry with its EVSE ids; ErrNotFound when it is
-// not registered. Its sessions and logs stay.
+// DeleteChargeBox removes a box from the registry with its EVSE ids, in one transaction;
+// ErrNotFound when it is not registered. Its sessions and logs stay.
 func (s *Store) DeleteChargeBox(ctx context.Context, id string) error {
-	res, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName: s.Table(tables.ChargeBoxes), Key: boxKey(id),
-		ConditionExpression: aws.String("attribute_exists(chargeBoxId)"),
-		ReturnValues:        types.ReturnValueAllOld,
-	})
-	if isConditionFailed(err) {
-		return ErrNotFound
+	foreign := map[string]bool{}
+	for attempt := 0; attempt < 8; attempt++ {
+		old, err := s.readEVSEState(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !old.exists {
+			return ErrNotFound
+		}
+		var u update
+		del := types.Delete{TableName: s.Table(tables.ChargeBoxes), Key: boxKey(id), ConditionExpression: aws.String(old.cond(&u, true))}
+		del.ExpressionAttributeNames, del.ExpressionAttributeValues = u.names, u.values
+		err = s.transactEVSEs(ctx, id, types.TransactWriteItem{Delete: &del}, old.evses, nil, foreign, attempt)
+		if errors.Is(err, errChanged) {
+			continue
+		}
+		return err
 	}
-	if err != nil {
-		return fmt.Errorf("delete charge box %s: %w", id, err)
-	}
-	var old ChargeBox
-	if err := attributevalue.UnmarshalMap(res.Attributes, &old); err == nil {
-		s.releaseEVSEs(ctx, id, old.EVSEs, nil)
-	}
-	return nil
+	return fmt.Errorf("delete charge box %s: too much contention", id)
 }
 
 // RecordBoot stores a BootNotification's facts and returns the box's registration status.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/serverless-ocpp/csms/shared/store"
@@ -64,5 +65,39 @@ func TestConfigurationCacheMergesAndReplaces(t *testing.T) {
 	}
 	if err := st.SetConfiguration(ctx, "NOBOX", map[string]store.ConfigValue{"A": v("1")}, false, t0); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unregistered box: %v", err)
+	}
+}
+
+// Saves of one new box racing: exactly one reports that it created the box.
+func TestSaveChargeBoxReportsOneCreation(t *testing.T) {
+	st := storetest.New(t)
+	ctx := context.Background()
+	const n = 8
+	created := make([]bool, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			reg := store.Registration{ChargeBoxID: "CP1", RegistrationStatus: store.RegistrationAccepted}
+			if i%2 == 1 {
+				reg.EVSEs = map[string]string{"1": "E-1"}
+			}
+			_, created[i], errs[i] = st.SaveChargeBox(ctx, reg, t0)
+		}()
+	}
+	wg.Wait()
+	count := 0
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("save %d: %v", i, errs[i])
+		}
+		if created[i] {
+			count++
+		}
+	}
+	if count != 1 {
+		t.Fatalf("%d saves report a creation, want 1", count)
 	}
 }

@@ -320,8 +320,8 @@ func (a *API) command(w http.ResponseWriter, r *http.Request, box string, action
 		log.Warn("connection gone; removing its stale row")
 		a.abandon(log, box, id, "the charge box's connection was gone")
 		if _, err := a.store.Disconnect(ctx, box, conn.ConnectionID, store.ConnectionEvent{
-			ChargeBoxID: box, TenantID: conn.TenantID, ConnectionID: conn.ConnectionID, EventType: "disconnected",
-			Status: "Disconnected", OccurredAt: a.now(), Retention: a.opts.MessageRetention,
+			ChargeBoxID: box, TenantID: conn.TenantID, ConnectionID: conn.ConnectionID, EventType: store.EventDisconnected,
+			Status: store.StatusDisconnected, OccurredAt: a.now(), Retention: a.opts.MessageRetention,
 		}); err != nil {
 			log.Error("remove stale connection", "error", err)
 		}

@@ -15,16 +15,11 @@ import (
 	"github.com/serverless-ocpp/csms/shared/tables"
 )
 
-// Registration statuses of a charge box; BootNotification answers with it.
-const (
-	RegistrationAccepted = "Accepted"
-	RegistrationPending  = "Pending"
-	RegistrationRejected = "Rejected"
-)
-
 // ChargeBox is an item of the charge-boxes table.
 type ChargeBox struct {
-	ChargeBoxID        string `dynamodbav:"chargeBoxId"`
+	ChargeBoxID string `dynamodbav:"chargeBoxId"`
+	// RegistrationStatus is what BootNotification answers: an OCPP RegistrationStatus
+	// (ocpp.RegistrationStatusAccepted, Pending or Rejected).
 	RegistrationStatus string `dynamodbav:"registrationStatus"`
 	// PasswordHash is the bcrypt hash of the HTTP Basic auth password (security profile 1/2).
 	PasswordHash   string `dynamodbav:"passwordHash,omitempty"`
@@ -250,8 +245,9 @@ func (s *Store) DeleteChargeBox(ctx context.Context, id string) error {
 	return fmt.Errorf("delete charge box %s: too much contention", id)
 }
 
-// RecordBoot stores a BootNotification's facts and returns the box's registration status.
-// The box must be registered (the authorizer let it connect); ErrNotFound otherwise.
+// RecordBoot stores a BootNotification's facts and returns the box's registration status, ""
+// when the item has none. The box must be registered (the authorizer let it connect);
+// ErrNotFound otherwise.
 func (s *Store) RecordBoot(ctx context.Context, id string, boot Boot) (string, error) {
 	values := map[string]string{
 		"chargePointVendor": boot.ChargePointVendor, "chargePointModel": boot.ChargePointModel,
@@ -286,7 +282,7 @@ func (s *Store) RecordBoot(ctx context.Context, id string, boot Boot) (string, e
 	}
 	status, _ := res.Attributes["registrationStatus"].(*types.AttributeValueMemberS)
 	if status == nil {
-		return RegistrationPending, nil
+		return "", nil
 	}
 	return status.Value, nil
 }

@@ -17,15 +17,15 @@ func TestBootRecordsAndReturnsRegistration(t *testing.T) {
 	if _, err := st.RecordBoot(ctx, "nobody", store.Boot{ChargePointVendor: "V"}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("boot of unregistered box: %v", err)
 	}
-	if _, err := st.CreateChargeBox(ctx, store.ChargeBox{ChargeBoxID: "CP1", RegistrationStatus: store.RegistrationPending}, t0); err != nil {
+	if _, err := st.CreateChargeBox(ctx, store.ChargeBox{ChargeBoxID: "CP1", RegistrationStatus: pending}, t0); err != nil {
 		t.Fatal(err)
 	}
 	status, err := st.RecordBoot(ctx, "CP1", store.Boot{ChargePointVendor: "V", ChargePointModel: "M", Iccid: "123", BootedAt: store.FormatTime(t0)})
-	if err != nil || status != store.RegistrationPending {
+	if err != nil || status != pending {
 		t.Fatalf("boot: %q, %v", status, err)
 	}
 	b, _ := st.GetChargeBox(ctx, "CP1")
-	if b.ChargePointVendor != "V" || b.Iccid != "123" || b.RegistrationStatus != store.RegistrationPending {
+	if b.ChargePointVendor != "V" || b.Iccid != "123" || b.RegistrationStatus != pending {
 		t.Fatalf("box %+v", b)
 	}
 }
@@ -33,7 +33,7 @@ func TestBootRecordsAndReturnsRegistration(t *testing.T) {
 func TestConfigurationCacheMergesAndReplaces(t *testing.T) {
 	st := storetest.New(t)
 	ctx := context.Background()
-	if _, err := st.CreateChargeBox(ctx, store.ChargeBox{ChargeBoxID: "CP1", RegistrationStatus: store.RegistrationAccepted}, t0); err != nil {
+	if _, err := st.CreateChargeBox(ctx, store.ChargeBox{ChargeBoxID: "CP1", RegistrationStatus: accepted}, t0); err != nil {
 		t.Fatal(err)
 	}
 	v := func(s string) store.ConfigValue { return store.ConfigValue{Value: &s} }
@@ -80,7 +80,7 @@ func TestSaveChargeBoxReportsOneCreation(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			reg := store.Registration{ChargeBoxID: "CP1", RegistrationStatus: store.RegistrationAccepted}
+			reg := store.Registration{ChargeBoxID: "CP1", RegistrationStatus: accepted}
 			if i%2 == 1 {
 				reg.EVSEs = map[string]string{"1": "E-1"}
 			}

@@ -20,7 +20,7 @@ func TestCommandSlotAndCompletion(t *testing.T) {
 		t.Fatalf("begin without connection: %v", err)
 	}
 	if err := st.Connect(ctx, store.Connection{ChargeBoxID: "CP1", ConnectionID: "c1", ConnectedAt: store.FormatTime(t0), ExpiresAt: t0.Add(time.Hour).Unix()},
-		store.ConnectionEvent{ChargeBoxID: "CP1", ConnectionID: "c1", EventType: "connected", OccurredAt: t0, Retention: time.Hour}); err != nil {
+		store.ConnectionEvent{ChargeBoxID: "CP1", ConnectionID: "c1", EventType: store.EventConnected, OccurredAt: t0, Retention: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.BeginCommand(ctx, cmd("u1"), t0, time.Minute); err != nil {

@@ -13,15 +13,15 @@ import (
 func TestDisconnectKeepsNewerConnection(t *testing.T) {
 	st := storetest.New(t)
 	ctx := context.Background()
-	ev := func(conn, typ string, at time.Time) store.ConnectionEvent {
+	ev := func(conn string, typ store.EventType, at time.Time) store.ConnectionEvent {
 		return store.ConnectionEvent{ChargeBoxID: "CP1", ConnectionID: conn, EventType: typ, OccurredAt: at, Retention: time.Hour}
 	}
 	for _, c := range []string{"old", "new"} {
-		if err := st.Connect(ctx, store.Connection{ChargeBoxID: "CP1", ConnectionID: c, ConnectedAt: store.FormatTime(t0), ExpiresAt: t0.Unix()}, ev(c, "connected", t0)); err != nil {
+		if err := st.Connect(ctx, store.Connection{ChargeBoxID: "CP1", ConnectionID: c, ConnectedAt: store.FormatTime(t0), ExpiresAt: t0.Unix()}, ev(c, store.EventConnected, t0)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	removed, err := st.Disconnect(ctx, "CP1", "old", ev("old", "disconnected", t0.Add(time.Second)))
+	removed, err := st.Disconnect(ctx, "CP1", "old", ev("old", store.EventDisconnected, t0.Add(time.Second)))
 	if err != nil || removed {
 		t.Fatalf("stale disconnect: removed=%v err=%v", removed, err)
 	}
@@ -29,7 +29,7 @@ func TestDisconnectKeepsNewerConnection(t *testing.T) {
 	if err != nil || c.ConnectionID != "new" {
 		t.Fatalf("connection after stale disconnect: %+v, %v", c, err)
 	}
-	removed, err = st.Disconnect(ctx, "CP1", "new", ev("new", "disconnected", t0.Add(2*time.Second)))
+	removed, err = st.Disconnect(ctx, "CP1", "new", ev("new", store.EventDisconnected, t0.Add(2*time.Second)))
 	if err != nil || !removed {
 		t.Fatalf("disconnect: removed=%v err=%v", removed, err)
 	}
@@ -47,7 +47,7 @@ func TestConnectReplayIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	connect := func(conn string) error {
 		return st.Connect(ctx, store.Connection{ChargeBoxID: "CP1", ConnectionID: conn, ConnectedAt: store.FormatTime(t0), ExpiresAt: t0.Unix()},
-			store.ConnectionEvent{ChargeBoxID: "CP1", ConnectionID: conn, EventType: "connected", OccurredAt: t0, Retention: time.Hour})
+			store.ConnectionEvent{ChargeBoxID: "CP1", ConnectionID: conn, EventType: store.EventConnected, OccurredAt: t0, Retention: time.Hour})
 	}
 	if err := connect("first"); err != nil {
 		t.Fatal(err)

@@ -4,10 +4,18 @@ import (
 	"slices"
 	"time"
 
+	"github.com/serverless-ocpp/csms/shared/ocpp"
 	"github.com/serverless-ocpp/csms/shared/store"
 )
 
 var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+
+// Registration statuses as the registry stores them: OCPP RegistrationStatus values.
+var (
+	accepted = string(ocpp.RegistrationStatusAccepted)
+	pending  = string(ocpp.RegistrationStatusPending)
+	rejected = string(ocpp.RegistrationStatusRejected)
+)
 
 func startSession(box string, connector int, tag string, at time.Time) store.Session {
 	return store.Session{ChargeBoxID: box, ConnectorID: connector, IDTag: tag, MeterStart: 100, StartedAt: store.FormatTime(at)}

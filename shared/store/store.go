@@ -1,6 +1,7 @@
-// Package store adapts the central system to DynamoDB. Every write is a single UpdateItem,
-// PutItem or TransactWriteItems with conditions, so concurrent messages from one charge box never
-// overwrite each other and retries are idempotent. docs/storage.md describes the items.
+// Package store adapts the central system to DynamoDB, one file per table. Every write names only
+// the attributes it changes, with conditions, so concurrent messages from one charge box never
+// overwrite each other and retries are idempotent; items that must change together are written
+// in one TransactWriteItems. docs/storage.md describes the items and the writes.
 package store
 
 import (

@@ -219,7 +219,7 @@ func TestAPINotConnectedAndGone(t *testing.T) {
 	// A connection row whose WebSocket no longer exists ($disconnect was never delivered).
 	ctx := context.Background()
 	if err := st.Store.Connect(ctx, store.Connection{ChargeBoxID: "GHOST", ConnectionID: "c2hvdWxkIG5vdCBleGlzdA=", ConnectedAt: store.FormatTime(time.Now()), ExpiresAt: time.Now().Add(time.Hour).Unix()},
-		store.ConnectionEvent{ChargeBoxID: "GHOST", ConnectionID: "c2hvdWxkIG5vdCBleGlzdA=", EventType: "connected", OccurredAt: time.Now(), Retention: time.Hour}); err != nil {
+		store.ConnectionEvent{ChargeBoxID: "GHOST", ConnectionID: "c2hvdWxkIG5vdCBleGlzdA=", EventType: store.EventConnected, OccurredAt: time.Now(), Retention: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
 	r = op.do("POST", "/charge-boxes/GHOST/remote/reset", obj("type", "Soft"))

@@ -158,7 +158,7 @@ func TestUnknownBoxRefusedWithoutAutoRegistration(t *testing.T) {
 		t.Fatalf("unknown box was registered: %v", err)
 	}
 	// Registered, it gets in.
-	if _, err := st.Store.CreateChargeBox(context.Background(), store.ChargeBox{ChargeBoxID: "KNOWN", RegistrationStatus: store.RegistrationAccepted}, time.Now()); err != nil {
+	if _, err := st.Store.CreateChargeBox(context.Background(), store.ChargeBox{ChargeBoxID: "KNOWN", RegistrationStatus: string(ocpp.RegistrationStatusAccepted)}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	mustDial(t, st, "KNOWN")
@@ -169,7 +169,7 @@ func TestUnknownBoxRefusedWithoutAutoRegistration(t *testing.T) {
 // the registration to $default).
 func TestRejectedBox(t *testing.T) {
 	st := startStack(t, func(c *config.Config) { c.AutoRegister = false })
-	if _, err := st.Store.CreateChargeBox(context.Background(), store.ChargeBox{ChargeBoxID: "REJECTED1", RegistrationStatus: store.RegistrationRejected}, time.Now()); err != nil {
+	if _, err := st.Store.CreateChargeBox(context.Background(), store.ChargeBox{ChargeBoxID: "REJECTED1", RegistrationStatus: string(ocpp.RegistrationStatusRejected)}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	b := mustDial(t, st, "REJECTED1")
@@ -190,7 +190,7 @@ func TestBasicAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Store.CreateChargeBox(context.Background(), store.ChargeBox{ChargeBoxID: "SECURE1", RegistrationStatus: store.RegistrationAccepted, PasswordHash: hash}, time.Now()); err != nil {
+	if _, err := st.Store.CreateChargeBox(context.Background(), store.ChargeBox{ChargeBoxID: "SECURE1", RegistrationStatus: string(ocpp.RegistrationStatusAccepted), PasswordHash: hash}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/serverless-ocpp/csms/shared/ocpp"
+	"github.com/serverless-ocpp/csms/shared/store"
 )
 
 // queryParams describes every query parameter a route may name.
@@ -62,7 +63,7 @@ func OpenAPI() map[string]any {
 					"error": map[string]any{"type": "string"}, "commandId": map[string]any{"type": "string"}, "status": map[string]any{"type": "string"},
 					"action": map[string]any{"type": "string"}, "errorCode": map[string]any{"type": "string"}, "errorDescription": map[string]any{"type": "string"}}},
 				"CommandPending": map[string]any{"type": "object", "required": []any{"commandId", "status"}, "properties": map[string]any{
-					"commandId": map[string]any{"type": "string"}, "status": map[string]any{"type": "string", "enum": []any{"pending"}}, "location": map[string]any{"type": "string"}}},
+					"commandId": map[string]any{"type": "string"}, "status": map[string]any{"type": "string", "enum": []any{string(store.CommandPending)}}, "location": map[string]any{"type": "string"}}},
 			},
 		},
 	}
@@ -109,7 +110,7 @@ func operationDoc(rt Route) map[string]any {
 	if rt.Action != "" {
 		responses["200"] = map[string]any{"description": "The charge box's answer", "content": jsonContent(map[string]any{
 			"type": "object", "required": []any{"commandId", "status", "response"},
-			"properties": map[string]any{"commandId": map[string]any{"type": "string"}, "status": map[string]any{"type": "string", "enum": []any{"answered"}},
+			"properties": map[string]any{"commandId": map[string]any{"type": "string"}, "status": map[string]any{"type": "string", "enum": []any{string(store.CommandAnswered)}},
 				"action": map[string]any{"type": "string"}, "response": schemaOf(reflect.TypeOf(mustSpec(rt.Action).NewResponse()).Elem())}})}
 		responses["202"] = map[string]any{"description": statusText[202], "content": jsonContent(ref("CommandPending"))}
 	}

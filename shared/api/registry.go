@@ -34,8 +34,8 @@ func putChargeBox(a *API, w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	switch body.RegistrationStatus {
-	case store.RegistrationAccepted, store.RegistrationPending, store.RegistrationRejected:
+	switch ocpp.RegistrationStatus(body.RegistrationStatus) {
+	case ocpp.RegistrationStatusAccepted, ocpp.RegistrationStatusPending, ocpp.RegistrationStatusRejected:
 	default:
 		a.fail(w, r, invalid("registrationStatus", "registrationStatus must be Accepted, Pending or Rejected"))
 		return

@@ -399,8 +399,8 @@ func (a *API) send(ctx context.Context, c *call) error {
 // removeGone replays the disconnect API Gateway did not deliver for a connection found gone.
 func (a *API) removeGone(ctx context.Context, c *call) {
 	if _, err := a.store.Disconnect(ctx, c.box, c.conn.ConnectionID, store.ConnectionEvent{
-		ChargeBoxID: c.box, TenantID: c.conn.TenantID, ConnectionID: c.conn.ConnectionID, EventType: "disconnected",
-		Status: "Disconnected", OccurredAt: a.now(), Retention: a.opts.MessageRetention,
+		ChargeBoxID: c.box, TenantID: c.conn.TenantID, ConnectionID: c.conn.ConnectionID, EventType: store.EventDisconnected,
+		Status: store.StatusDisconnected, OccurredAt: a.now(), Retention: a.opts.MessageRetention,
 	}); err != nil {
 		c.log.Error("remove stale connection", "error", err)
 	}

@@ -12,21 +12,25 @@ import (
 )
 
 func (s *Service) bootNotification(ctx context.Context, c *call, req *ocpp.BootNotificationRequest) (*ocpp.BootNotificationResponse, error) {
-	status, err := s.store.RecordBoot(ctx, c.ChargeBoxID, store.Boot{
+	stored, err := s.store.RecordBoot(ctx, c.ChargeBoxID, store.Boot{
 		ChargePointVendor: req.ChargePointVendor, ChargePointModel: req.ChargePointModel,
 		ChargePointSerialNumber: req.ChargePointSerialNumber, ChargeBoxSerialNumber: req.ChargeBoxSerialNumber,
 		FirmwareVersion: req.FirmwareVersion, Iccid: req.Iccid, Imsi: req.Imsi,
 		MeterType: req.MeterType, MeterSerialNumber: req.MeterSerialNumber,
 		BootedAt: store.FormatTime(c.ReceivedAt),
 	})
-	if errors.Is(err, store.ErrNotFound) {
+	status := ocpp.RegistrationStatus(stored)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		// The registry entry was deleted while the box stayed connected.
-		status = store.RegistrationRejected
-	} else if err != nil {
+		status = ocpp.RegistrationStatusRejected
+	case err != nil:
 		return nil, err
+	case status == "":
+		status = ocpp.RegistrationStatusPending // a registry entry without a status
 	}
 	return &ocpp.BootNotificationResponse{
-		Status:      ocpp.RegistrationStatus(status),
+		Status:      status,
 		CurrentTime: ocpp.DateTime{Time: s.now().UTC()},
 		Interval:    int(s.opts.HeartbeatInterval / time.Second),
 	}, nil

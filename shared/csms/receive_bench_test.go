@@ -19,7 +19,7 @@ import (
 func benchService(b *testing.B) *csms.Service {
 	b.Helper()
 	st := storetest.New(b)
-	if _, err := st.CreateChargeBox(context.Background(), store.ChargeBox{ChargeBoxID: "BENCH1", RegistrationStatus: store.RegistrationAccepted, TenantID: "t1"}, time.Now()); err != nil {
+	if _, err := st.CreateChargeBox(context.Background(), store.ChargeBox{ChargeBoxID: "BENCH1", RegistrationStatus: string(ocpp.RegistrationStatusAccepted), TenantID: "t1"}, time.Now()); err != nil {
 		b.Fatal(err)
 	}
 	return csms.New(st, csms.Options{HeartbeatInterval: 300 * time.Second, AcceptUnknownTags: true, KnownVendorIDs: []string{"com.example"}, MessageRetention: time.Hour},

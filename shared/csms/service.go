@@ -146,7 +146,7 @@ func (s *Service) stillRejected(ctx context.Context, box string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return b.RegistrationStatus == store.RegistrationRejected, nil
+	return b.RegistrationStatus == string(ocpp.RegistrationStatusRejected), nil
 }
 
 // dispatch validates and handles a CALL and returns the CALLRESULT or CALLERROR frame.
@@ -171,7 +171,7 @@ func (s *Service) dispatch(ctx context.Context, c *call, frame ocpp.Frame, log *
 	if err != nil {
 		return fail(ocpp.AsError(err))
 	}
-	if c.Registration == store.RegistrationRejected && c.Action != ocpp.BootNotification {
+	if c.Registration == string(ocpp.RegistrationStatusRejected) && c.Action != ocpp.BootNotification {
 		// OCPP 1.6 section 4.2: a Rejected box sends nothing but BootNotification until its
 		// retry interval has passed. Its other requests are not acted on (no authorization,
 		// no session); the frame log still keeps and publishes them.

@@ -49,7 +49,7 @@ func newFixture(t *testing.T, opts Options) *fixture {
 	svc := New(st, opts, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	svc.now = func() time.Time { return now }
 	f := &fixture{t: t, svc: svc, st: st, db: db, pre: cfg.TablePrefix, boxID: "CP1"}
-	if _, err := st.CreateChargeBox(context.Background(), store.ChargeBox{ChargeBoxID: "CP1", RegistrationStatus: store.RegistrationAccepted, TenantID: "t1"}, now); err != nil {
+	if _, err := st.CreateChargeBox(context.Background(), store.ChargeBox{ChargeBoxID: "CP1", RegistrationStatus: string(ocpp.RegistrationStatusAccepted), TenantID: "t1"}, now); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -89,7 +89,7 @@ func (f *fixture) call(action, payload string, resp any) {
 }
 
 func TestBootNotification(t *testing.T) {
-	for _, status := range []string{store.RegistrationAccepted, store.RegistrationPending, store.RegistrationRejected} {
+	for _, status := range []string{string(ocpp.RegistrationStatusAccepted), string(ocpp.RegistrationStatusPending), string(ocpp.RegistrationStatusRejected)} {
 		t.Run(status, func(t *testing.T) {
 			f := newFixture(t, Options{HeartbeatInterval: 240 * time.Second})
 			f.boxID = "BOX-" + status
@@ -299,8 +299,8 @@ func TestCallErrors(t *testing.T) {
 func TestRejectedBoxIsAnsweredOnlyToBoot(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, Options{})
-	f.boxID, f.registration = "BOX-REJ", store.RegistrationRejected
-	if _, err := f.st.CreateChargeBox(ctx, store.ChargeBox{ChargeBoxID: f.boxID, RegistrationStatus: store.RegistrationRejected}, now); err != nil {
+	f.boxID, f.registration = "BOX-REJ", string(ocpp.RegistrationStatusRejected)
+	if _, err := f.st.CreateChargeBox(ctx, store.ChargeBox{ChargeBoxID: f.boxID, RegistrationStatus: string(ocpp.RegistrationStatusRejected)}, now); err != nil {
 		t.Fatal(err)
 	}
 	var boot ocpp.BootNotificationResponse
@@ -331,7 +331,7 @@ func TestRejectedBoxIsAnsweredOnlyToBoot(t *testing.T) {
 		t.Errorf("sessions %v, %v: want none", sessions, err)
 	}
 	// Accepted by an operator while connected: the next boot says so and the box is served.
-	if _, _, err := f.st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: f.boxID, RegistrationStatus: store.RegistrationAccepted}, now); err != nil {
+	if _, _, err := f.st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: f.boxID, RegistrationStatus: string(ocpp.RegistrationStatusAccepted)}, now); err != nil {
 		t.Fatal(err)
 	}
 	f.call("BootNotification", `{"chargePointVendor":"ACME","chargePointModel":"M"}`, &boot)
@@ -356,7 +356,7 @@ func TestAnswersCompletePendingCommands(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, Options{})
 	if err := f.st.Connect(ctx, store.Connection{ChargeBoxID: "CP1", ConnectionID: "conn1", ConnectedAt: store.FormatTime(now), ExpiresAt: now.Add(time.Hour).Unix()},
-		store.ConnectionEvent{ChargeBoxID: "CP1", ConnectionID: "conn1", EventType: "connected", OccurredAt: now, Retention: time.Hour}); err != nil {
+		store.ConnectionEvent{ChargeBoxID: "CP1", ConnectionID: "conn1", EventType: store.EventConnected, OccurredAt: now, Retention: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
 	begin := func(id string) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/serverless-ocpp/csms/shared/auth"
 	"github.com/serverless-ocpp/csms/shared/csms"
+	"github.com/serverless-ocpp/csms/shared/ocpp"
 	"github.com/serverless-ocpp/csms/shared/store"
 )
 
@@ -71,7 +72,7 @@ func (h *Handlers) Authorize(ctx context.Context, req events.APIGatewayCustomAut
 	switch {
 	case errors.Is(err, store.ErrNotFound) && h.opts.AutoRegister:
 		box, err = h.store.CreateChargeBox(ctx, store.ChargeBox{
-			ChargeBoxID: id, RegistrationStatus: store.RegistrationAccepted, TenantID: h.opts.DefaultTenantID, AutoRegistered: true,
+			ChargeBoxID: id, RegistrationStatus: string(ocpp.RegistrationStatusAccepted), TenantID: h.opts.DefaultTenantID, AutoRegistered: true,
 		}, h.now())
 		if err != nil {
 			return events.APIGatewayCustomAuthorizerResponse{}, err
@@ -127,7 +128,7 @@ func (h *Handlers) Connect(ctx context.Context, req events.APIGatewayWebsocketPr
 		ChargeBoxID: id, ConnectionID: rc.ConnectionID, TenantID: tenant, ConnectedAt: store.FormatTime(now),
 		SourceIP: rc.Identity.SourceIP, UserAgent: rc.Identity.UserAgent, ExpiresAt: store.ConnectionExpiry(now, h.opts.ConnectionTTL),
 	}, store.ConnectionEvent{
-		ChargeBoxID: id, TenantID: tenant, ConnectionID: rc.ConnectionID, EventType: "connected",
+		ChargeBoxID: id, TenantID: tenant, ConnectionID: rc.ConnectionID, EventType: store.EventConnected,
 		IP: rc.Identity.SourceIP, Status: registration, OccurredAt: now, Retention: h.opts.MessageRetention,
 	})
 	if err != nil {
@@ -164,8 +165,8 @@ func (h *Handlers) Disconnect(ctx context.Context, req events.APIGatewayWebsocke
 	}
 	now := requestTime(rc.RequestTimeEpoch, h.now)
 	removed, err := h.store.Disconnect(ctx, id, rc.ConnectionID, store.ConnectionEvent{
-		ChargeBoxID: id, TenantID: tenant, ConnectionID: rc.ConnectionID, EventType: "disconnected",
-		IP: rc.Identity.SourceIP, Status: "Disconnected", OccurredAt: now, Retention: h.opts.MessageRetention,
+		ChargeBoxID: id, TenantID: tenant, ConnectionID: rc.ConnectionID, EventType: store.EventDisconnected,
+		IP: rc.Identity.SourceIP, Status: store.StatusDisconnected, OccurredAt: now, Retention: h.opts.MessageRetention,
 	})
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err

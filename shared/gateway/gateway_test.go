@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/serverless-ocpp/csms/shared/auth"
+	"github.com/serverless-ocpp/csms/shared/ocpp"
 	"github.com/serverless-ocpp/csms/shared/store"
 	"github.com/serverless-ocpp/csms/shared/store/storetest"
 )
@@ -62,7 +63,7 @@ func TestAuthorize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.CreateChargeBox(ctx, store.ChargeBox{ChargeBoxID: "SEC", RegistrationStatus: "Pending", TenantID: "t9", PasswordHash: hash}, time.Now()); err != nil {
+	if _, err := st.CreateChargeBox(ctx, store.ChargeBox{ChargeBoxID: "SEC", RegistrationStatus: string(ocpp.RegistrationStatusPending), TenantID: "t9", PasswordHash: hash}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	good := "Basic " + base64.StdEncoding.EncodeToString([]byte("SEC:"+pw))
@@ -89,7 +90,7 @@ func TestAuthorize(t *testing.T) {
 	if err != nil || resp.PolicyDocument.Statement[0].Effect != "Allow" || resp.Context["tenantId"] != "dflt" {
 		t.Fatalf("auto-registration: %+v, %v", resp, err)
 	}
-	if b, err := st2.GetChargeBox(ctx, "NEW1"); err != nil || !b.AutoRegistered || b.RegistrationStatus != store.RegistrationAccepted {
+	if b, err := st2.GetChargeBox(ctx, "NEW1"); err != nil || !b.AutoRegistered || b.RegistrationStatus != string(ocpp.RegistrationStatusAccepted) {
 		t.Fatalf("auto-registered box %+v, %v", b, err)
 	}
 }

@@ -279,8 +279,8 @@ func (h *handler) build(ctx context.Context, rec events.DynamoDBEventRecord) ([]
 
 // buildSession returns the session's message when this record is its transition to finished.
 func (h *handler) buildSession(ctx context.Context, rec events.DynamoDBEventRecord, fallback time.Time) ([]bus.Message, error) {
-	if rec.EventName == "REMOVE" || stringAttr(rec.Change.NewImage, "status") != finished ||
-		stringAttr(rec.Change.OldImage, "status") == finished {
+	if rec.EventName == "REMOVE" || stringAttr(rec.Change.NewImage, "status") != store.SessionFinished ||
+		stringAttr(rec.Change.OldImage, "status") == store.SessionFinished {
 		return nil, nil
 	}
 	var row sessionRow

@@ -131,7 +131,7 @@ func i64p(v int64) *int64 { return &v }
 
 func TestSessionMessage(t *testing.T) {
 	base := sessionRow{TransactionID: 42, ChargeBoxID: "CB1", TenantID: "t", ConnectorID: intp(2), IDTag: "TAG1",
-		MeterStart: i64p(1000), StartedAt: "2025-05-06T07:00:00Z", Status: finished, MeterStop: i64p(13345),
+		MeterStart: i64p(1000), StartedAt: "2025-05-06T07:00:00Z", Status: store.SessionFinished, MeterStop: i64p(13345),
 		StoppedAt: "2025-05-06T08:00:00.5+02:00", StopReason: "EVDisconnected", StopIDTag: "TAG1"}
 	tests := []struct {
 		name   string
@@ -157,7 +157,7 @@ func TestSessionMessage(t *testing.T) {
 			}
 		}},
 		{"unknown start", func(r *sessionRow) {
-			*r = sessionRow{TransactionID: 42, ChargeBoxID: "CB1", TenantID: "t", Status: finished, MeterStop: i64p(500), StoppedAt: "2025-05-06T08:00:00Z", StopIDTag: "TAG9", UnknownStart: true}
+			*r = sessionRow{TransactionID: 42, ChargeBoxID: "CB1", TenantID: "t", Status: store.SessionFinished, MeterStop: i64p(500), StoppedAt: "2025-05-06T08:00:00Z", StopIDTag: "TAG9", UnknownStart: true}
 		}, func(t *testing.T, m SessionMessage) {
 			if !m.UnknownStart || m.Volume != nil || m.StartedAt != nil || m.ConnectorID != nil || m.MeterStart != nil || m.UserID != nil || *m.StopIDTag != "TAG9" || m.StopReason != nil {
 				t.Errorf("unknown start message %+v", m)
@@ -351,7 +351,7 @@ func TestUnroutableMessageDoesNotStallTheBox(t *testing.T) {
 func TestHandlerPublishesOnlyWhatShouldBePublished(t *testing.T) {
 	running := sessionRow{TransactionID: 7, ChargeBoxID: "CB1", ConnectorID: intp(1), IDTag: "T", MeterStart: i64p(0), StartedAt: "2025-05-06T07:00:00Z", Status: "running"}
 	done := running
-	done.Status, done.MeterStop, done.StoppedAt = finished, i64p(2500), "2025-05-06T08:00:00Z"
+	done.Status, done.MeterStop, done.StoppedAt = store.SessionFinished, i64p(2500), "2025-05-06T08:00:00Z"
 	sessionKeys := []string{"transactionId"}
 	frame := frameRecord(t, "CB1", "1", heartbeat("u")...)
 	expired := frame
@@ -384,7 +384,7 @@ func TestHandlerPublishesOnlyWhatShouldBePublished(t *testing.T) {
 func TestHandlerSkipsMalformedRowsAndRetriesReadFailures(t *testing.T) {
 	bad := record(t, "INSERT", []string{"chargeBoxId", "seq"}, map[string]any{"chargeBoxId": "A", "seq": "0", "kind": "mystery"}, nil)
 	good := frameRecord(t, "A", "1", heartbeat("a")...)
-	finishedRow := sessionRow{TransactionID: 9, ChargeBoxID: "A", Status: finished, MeterStop: i64p(1), UnknownStart: true}
+	finishedRow := sessionRow{TransactionID: 9, ChargeBoxID: "A", Status: store.SessionFinished, MeterStop: i64p(1), UnknownStart: true}
 	sess := record(t, "INSERT", []string{"transactionId"}, finishedRow, nil)
 	pub := &fakePublisher{}
 	resp, _ := NewHandler(pub, fakeReadings{err: errors.New("throttled")}, nil)(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{bad, good, sess}})

@@ -169,7 +169,7 @@ func (s *script) tick() time.Time {
 func (s *script) connect() {
 	s.tb.Helper()
 	at := s.tick()
-	ev := store.ConnectionEvent{ChargeBoxID: s.box, TenantID: "tenant-1", ConnectionID: "conn-" + s.box, EventType: "connected", IP: "10.1.2.3", Status: "Accepted", OccurredAt: at, Retention: time.Hour}
+	ev := store.ConnectionEvent{ChargeBoxID: s.box, TenantID: "tenant-1", ConnectionID: "conn-" + s.box, EventType: store.EventConnected, IP: "10.1.2.3", Status: "Accepted", OccurredAt: at, Retention: time.Hour}
 	if err := s.st.Connect(context.Background(), store.Connection{ChargeBoxID: s.box, ConnectionID: "conn-" + s.box, TenantID: "tenant-1", ConnectedAt: store.FormatTime(at), ExpiresAt: at.Add(time.Hour).Unix()}, ev); err != nil {
 		s.tb.Fatalf("connect: %v", err)
 	}
@@ -178,7 +178,7 @@ func (s *script) connect() {
 
 func (s *script) disconnect() {
 	s.tb.Helper()
-	ev := store.ConnectionEvent{ChargeBoxID: s.box, TenantID: "tenant-1", ConnectionID: "conn-" + s.box, EventType: "disconnected", IP: "10.1.2.3", Status: "Disconnected", OccurredAt: s.tick(), Retention: time.Hour}
+	ev := store.ConnectionEvent{ChargeBoxID: s.box, TenantID: "tenant-1", ConnectionID: "conn-" + s.box, EventType: store.EventDisconnected, IP: "10.1.2.3", Status: store.StatusDisconnected, OccurredAt: s.tick(), Retention: time.Hour}
 	if _, err := s.st.Disconnect(context.Background(), s.box, "conn-"+s.box, ev); err != nil {
 		s.tb.Fatalf("disconnect: %v", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/serverless-ocpp/csms/shared/bus"
+	"github.com/serverless-ocpp/csms/shared/store"
 )
 
 // messageRow is an item of the messages table (the frame log) as the store writes it.
@@ -69,8 +70,8 @@ type ConnectionMessage struct {
 // frameMessages turns a frame-log row into its messages: one per frame, in the row's order.
 func frameMessages(row messageRow, fallback time.Time) ([]bus.Message, error) {
 	switch row.Kind {
-	case "frames":
-	case "connection":
+	case store.KindFrames:
+	case store.KindConnection:
 		return connectionMessage(row, fallback)
 	default:
 		return nil, fmt.Errorf("row kind %q: want frames or connection", row.Kind)
@@ -110,7 +111,7 @@ func frameMessages(row messageRow, fallback time.Time) ([]bus.Message, error) {
 }
 
 func connectionMessage(row messageRow, fallback time.Time) ([]bus.Message, error) {
-	if row.EventType != "connected" && row.EventType != "disconnected" {
+	if row.EventType != string(store.EventConnected) && row.EventType != string(store.EventDisconnected) {
 		return nil, fmt.Errorf("connection event type %q: want connected or disconnected", row.EventType)
 	}
 	at, iso := instant(row.OccurredAt, fallback)

@@ -33,8 +33,6 @@ type sessionRow struct {
 	TransactionData string `dynamodbav:"transactionData"`
 }
 
-const finished = "finished"
-
 // SessionMessage is the body of a message routed with sessions.raw: one finished session.
 // The first seven fields are those of the original system.
 type SessionMessage struct {

@@ -2,26 +2,24 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/serverless-ocpp/csms/shared/tables"
 )
 
-// Registration statuses of a charge box; BootNotification answers with it.
-const (
-	RegistrationAccepted = "Accepted"
-	RegistrationPending  = "Pending"
-	RegistrationRejected = "Rejected"
-)
-
 // ChargeBox is an item of the charge-boxes table.
 type ChargeBox struct {
-	ChargeBoxID        string `dynamodbav:"chargeBoxId"`
+	ChargeBoxID string `dynamodbav:"chargeBoxId"`
+	// RegistrationStatus is what BootNotification answers: an OCPP RegistrationStatus
+	// (ocpp.RegistrationStatusAccepted, Pending or Rejected).
 	RegistrationStatus string `dynamodbav:"registrationStatus"`
 	// PasswordHash is the bcrypt hash of the HTTP Basic auth password (security profile 1/2).
 	PasswordHash   string `dynamodbav:"passwordHash,omitempty"`
@@ -85,11 +83,29 @@ func boxKey(id string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{"chargeBoxId": str(id)}
 }
 
+// Registration is what an operator says about a charge box.
+type Registration struct {
+	ChargeBoxID        string
+	RegistrationStatus string
+	// PasswordHash replaces the stored hash when not nil; a pointer to "" removes it.
+	PasswordHash *string
+	TenantID     string
+	// EVSEs replaces the EVSE mapping (connector id -> EVSE id) when not nil.
+	EVSEs map[string]string
+}
+
 // GetChargeBox reads a charge box; ErrNotFound when it is not registered.
 func (s *Store) GetChargeBox(ctx context.Context, id string) (ChargeBox, error) {
 	var b ChargeBox
 	err := s.get(ctx, tables.ChargeBoxes, boxKey(id), &b)
 	return b, err
+}
+
+// ListChargeBoxes lists the registry.
+func (s *Store) ListChargeBoxes(ctx context.Context, p Page) ([]ChargeBox, string, error) {
+	var out []ChargeBox
+	next, err := s.list(ctx, tables.ChargeBoxes, "", p, &out)
+	return out, next, err
 }
 
 // CreateChargeBox registers a box unless it exists; it returns the stored box either way, so
@@ -114,8 +130,124 @@ func (s *Store) CreateChargeBox(ctx context.Context, b ChargeBox, now time.Time)
 	return s.GetChargeBox(ctx, b.ChargeBoxID)
 }
 
-// RecordBoot stores a BootNotification's facts and returns the box's registration status.
-// The box must be registered (the authorizer let it connect); ErrNotFound otherwise.
+// SaveChargeBox creates or updates a box's registration, keeping what the box itself reported
+// (boot information, statuses, caches). It reports whether the box was new. The box and, when
+// the registration names EVSEs, the EVSE ids it claims and releases are written in one
+// transaction: an EVSE id registered to another box is ErrConflict and changes nothing.
+func (s *Store) SaveChargeBox(ctx context.Context, r Registration, now time.Time) (ChargeBox, bool, error) {
+	foreign := map[string]bool{}
+	for attempt := 0; attempt < 8; attempt++ {
+		old, err := s.readEVSEState(ctx, r.ChargeBoxID)
+		if err != nil {
+			return ChargeBox{}, false, err
+		}
+		u, err := registrationUpdate(r, now)
+		if err != nil {
+			return ChargeBox{}, false, err
+		}
+		write := types.Update{
+			TableName: s.Table(tables.ChargeBoxes), Key: boxKey(r.ChargeBoxID), UpdateExpression: u.expression(),
+			ConditionExpression: aws.String(old.cond(&u, r.EVSEs != nil)),
+		}
+		write.ExpressionAttributeNames, write.ExpressionAttributeValues = u.names, u.values
+		if r.EVSEs == nil {
+			b, err := s.updateRegistration(ctx, r.ChargeBoxID, write)
+			if errors.Is(err, errChanged) {
+				continue
+			}
+			return b, !old.exists, err
+		}
+		err = s.transactEVSEs(ctx, r.ChargeBoxID, types.TransactWriteItem{Update: &write}, old.evses, r.EVSEs, foreign, attempt)
+		if errors.Is(err, errChanged) {
+			continue
+		}
+		if err != nil {
+			return ChargeBox{}, false, err
+		}
+		b, err := s.GetChargeBox(ctx, r.ChargeBoxID)
+		return b, !old.exists, err
+	}
+	return ChargeBox{}, false, fmt.Errorf("save charge box %s: too much contention", r.ChargeBoxID)
+}
+
+// registrationUpdate is the write of a Registration's attributes.
+func registrationUpdate(r Registration, now time.Time) (update, error) {
+	var u update
+	u.set("registrationStatus", str(r.RegistrationStatus))
+	u.set("updatedAt", str(FormatTime(now)))
+	u.setIfAbsent("createdAt", str(FormatTime(now)))
+	if r.TenantID != "" {
+		u.set("tenantId", str(r.TenantID))
+	}
+	if r.PasswordHash != nil {
+		if *r.PasswordHash == "" {
+			u.remove("passwordHash")
+		} else {
+			u.set("passwordHash", str(*r.PasswordHash))
+		}
+	}
+	if r.EVSEs != nil {
+		if len(r.EVSEs) == 0 {
+			u.remove("evses")
+		} else {
+			m, err := attributevalue.Marshal(r.EVSEs)
+			if err != nil {
+				return update{}, fmt.Errorf("encode evses: %w", err)
+			}
+			u.set("evses", m)
+		}
+	}
+	return u, nil
+}
+
+// updateRegistration applies a registration without EVSEs in one UpdateItem; errChanged when
+// the box appeared or went since it was read.
+func (s *Store) updateRegistration(ctx context.Context, id string, w types.Update) (ChargeBox, error) {
+	res, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: w.TableName, Key: w.Key, UpdateExpression: w.UpdateExpression, ConditionExpression: w.ConditionExpression,
+		ExpressionAttributeNames: w.ExpressionAttributeNames, ExpressionAttributeValues: w.ExpressionAttributeValues,
+		ReturnValues: types.ReturnValueAllNew,
+	})
+	if isConditionFailed(err) {
+		return ChargeBox{}, errChanged
+	}
+	if err != nil {
+		return ChargeBox{}, fmt.Errorf("save charge box %s: %w", id, err)
+	}
+	var b ChargeBox
+	if err := attributevalue.UnmarshalMap(res.Attributes, &b); err != nil {
+		return ChargeBox{}, fmt.Errorf("decode charge box: %w", err)
+	}
+	return b, nil
+}
+
+// DeleteChargeBox removes a box from the registry with its EVSE ids, in one transaction;
+// ErrNotFound when it is not registered. Its sessions and logs stay.
+func (s *Store) DeleteChargeBox(ctx context.Context, id string) error {
+	foreign := map[string]bool{}
+	for attempt := 0; attempt < 8; attempt++ {
+		old, err := s.readEVSEState(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !old.exists {
+			return ErrNotFound
+		}
+		var u update
+		del := types.Delete{TableName: s.Table(tables.ChargeBoxes), Key: boxKey(id), ConditionExpression: aws.String(old.cond(&u, true))}
+		del.ExpressionAttributeNames, del.ExpressionAttributeValues = u.names, u.values
+		err = s.transactEVSEs(ctx, id, types.TransactWriteItem{Delete: &del}, old.evses, nil, foreign, attempt)
+		if errors.Is(err, errChanged) {
+			continue
+		}
+		return err
+	}
+	return fmt.Errorf("delete charge box %s: too much contention", id)
+}
+
+// RecordBoot stores a BootNotification's facts and returns the box's registration status, ""
+// when the item has none. The box must be registered (the authorizer let it connect);
+// ErrNotFound otherwise.
 func (s *Store) RecordBoot(ctx context.Context, id string, boot Boot) (string, error) {
 	values := map[string]string{
 		"chargePointVendor": boot.ChargePointVendor, "chargePointModel": boot.ChargePointModel,
@@ -150,7 +282,7 @@ func (s *Store) RecordBoot(ctx context.Context, id string, boot Boot) (string, e
 	}
 	status, _ := res.Attributes["registrationStatus"].(*types.AttributeValueMemberS)
 	if status == nil {
-		return RegistrationPending, nil
+		return "", nil
 	}
 	return status.Value, nil
 }
@@ -182,6 +314,102 @@ func (s *Store) setBoxStatus(ctx context.Context, id, attr, status string, at ti
 	}
 	if err != nil {
 		return fmt.Errorf("set %s of %s: %w", attr, id, err)
+	}
+	return nil
+}
+
+// SetConfiguration caches configuration keys of a box. With replace (a GetConfiguration that
+// asked for every key) the cache becomes exactly values; otherwise the keys are merged in.
+func (s *Store) SetConfiguration(ctx context.Context, box string, values map[string]ConfigValue, replace bool, now time.Time) error {
+	entries := make(map[string]types.AttributeValue, len(values))
+	for k, v := range values {
+		av, err := attributevalue.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("encode configuration %s: %w", k, err)
+		}
+		entries[k] = av
+	}
+	return s.setMapEntries(ctx, box, "configuration", entries, replace, map[string]types.AttributeValue{"configurationAt": str(FormatTime(now))})
+}
+
+// SetAvailability keeps the availability requested for a connector (0: the box).
+func (s *Store) SetAvailability(ctx context.Context, box string, connector int, a Availability) error {
+	av, err := attributevalue.Marshal(a)
+	if err != nil {
+		return fmt.Errorf("encode availability: %w", err)
+	}
+	return s.setMapEntries(ctx, box, "availability", map[string]types.AttributeValue{strconv.Itoa(connector): av}, false, nil)
+}
+
+// SetLocalListVersion keeps the box's local authorization list version.
+func (s *Store) SetLocalListVersion(ctx context.Context, box string, version int, now time.Time) error {
+	var u update
+	u.set("localListVersion", num(int64(version)))
+	u.set("localListVersionAt", str(FormatTime(now)))
+	return s.updateBox(ctx, box, u, "")
+}
+
+// setMapEntries sets entries of a map attribute of a registered box without reading it: each
+// entry is its own path, so concurrent writers of different keys never lose each other's.
+// The map is created whole when absent (DynamoDB cannot set a path inside a missing map).
+func (s *Store) setMapEntries(ctx context.Context, box, attr string, entries map[string]types.AttributeValue, replace bool, extra map[string]types.AttributeValue) error {
+	whole := func() update {
+		var u update
+		u.set(attr, &types.AttributeValueMemberM{Value: entries})
+		for k, v := range extra {
+			u.set(k, v)
+		}
+		return u
+	}
+	if replace || len(entries) == 0 {
+		return s.updateBox(ctx, box, whole(), "")
+	}
+	for attempt := 0; attempt < 4; attempt++ {
+		var u update
+		m := u.name(attr)
+		for k, v := range entries {
+			u.sets = append(u.sets, m+"."+u.name(k)+" = "+u.value(v))
+		}
+		for k, v := range extra {
+			u.set(k, v)
+		}
+		err := s.updateBox(ctx, box, u, "attribute_exists("+m+")")
+		if !errors.Is(err, errNoMap) {
+			return err
+		}
+		w := whole()
+		err = s.updateBox(ctx, box, w, "attribute_not_exists("+w.name(attr)+")")
+		if !errors.Is(err, errNoMap) {
+			return err
+		}
+		// Another writer created the map meanwhile: set the entries inside it.
+	}
+	return fmt.Errorf("set %s of %s: too much contention", attr, box)
+}
+
+var errNoMap = errors.New("map condition failed")
+
+// updateBox applies u to a registered box; cond is an extra condition (errNoMap when it fails).
+func (s *Store) updateBox(ctx context.Context, box string, u update, cond string) error {
+	c := "attribute_exists(chargeBoxId)"
+	if cond != "" {
+		c += " AND " + cond
+	}
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: s.Table(tables.ChargeBoxes), Key: boxKey(box),
+		UpdateExpression: u.expression(), ConditionExpression: aws.String(c),
+		ExpressionAttributeNames: u.names, ExpressionAttributeValues: u.values,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		if len(ccf.Item) == 0 {
+			return ErrNotFound
+		}
+		return errNoMap
+	}
+	if err != nil {
+		return fmt.Errorf("update charge box %s: %w", box, err)
 	}
 	return nil
 }

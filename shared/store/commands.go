@@ -14,15 +14,21 @@ import (
 	"github.com/serverless-ocpp/csms/shared/tables"
 )
 
+// CommandStatus is where a remote command stands; the HTTP API returns it as status.
+type CommandStatus string
+
 // Command statuses.
 const (
-	CommandPending = "pending"
+	CommandPending CommandStatus = "pending"
 	// CommandAnswered: the box sent a CALLRESULT (Response holds it).
-	CommandAnswered = "answered"
+	CommandAnswered CommandStatus = "answered"
 	// CommandFailed: the box sent a CALLERROR (ErrorCode, ErrorDescription, ErrorDetails).
-	CommandFailed = "failed"
+	CommandFailed CommandStatus = "failed"
 	// CommandRejected: the box's answer was not a valid response to the action.
-	CommandRejected = "invalid-response"
+	CommandRejected CommandStatus = "invalid-response"
+	// CommandUndelivered: the system could not post the call to the box (its connection was
+	// gone); the box never saw it.
+	CommandUndelivered CommandStatus = "undelivered"
 )
 
 // ErrBusy is returned when the box already has an outstanding CALL.
@@ -34,19 +40,19 @@ var ErrNotConnected = errors.New("charge box is not connected")
 // Command is an item of the commands table: a CALL the system sent to a box, keyed by its
 // uniqueId, and its outcome.
 type Command struct {
-	CommandID        string `dynamodbav:"commandId"`
-	ChargeBoxID      string `dynamodbav:"chargeBoxId"`
-	ConnectionID     string `dynamodbav:"connectionId"`
-	Action           string `dynamodbav:"action"`
-	Request          string `dynamodbav:"request"`
-	Status           string `dynamodbav:"status"`
-	CreatedAt        string `dynamodbav:"createdAt"`
-	AnsweredAt       string `dynamodbav:"answeredAt,omitempty"`
-	Response         string `dynamodbav:"response,omitempty"`
-	ErrorCode        string `dynamodbav:"errorCode,omitempty"`
-	ErrorDescription string `dynamodbav:"errorDescription,omitempty"`
-	ErrorDetails     string `dynamodbav:"errorDetails,omitempty"`
-	ExpiresAt        int64  `dynamodbav:"expiresAt"`
+	CommandID        string        `dynamodbav:"commandId"`
+	ChargeBoxID      string        `dynamodbav:"chargeBoxId"`
+	ConnectionID     string        `dynamodbav:"connectionId"`
+	Action           string        `dynamodbav:"action"`
+	Request          string        `dynamodbav:"request"`
+	Status           CommandStatus `dynamodbav:"status"`
+	CreatedAt        string        `dynamodbav:"createdAt"`
+	AnsweredAt       string        `dynamodbav:"answeredAt,omitempty"`
+	Response         string        `dynamodbav:"response,omitempty"`
+	ErrorCode        string        `dynamodbav:"errorCode,omitempty"`
+	ErrorDescription string        `dynamodbav:"errorDescription,omitempty"`
+	ErrorDetails     string        `dynamodbav:"errorDetails,omitempty"`
+	ExpiresAt        int64         `dynamodbav:"expiresAt"`
 }
 
 // BeginCommand writes the pending command and takes the box's single outstanding-call slot on
@@ -103,7 +109,7 @@ func (s *Store) ReleaseSlot(ctx context.Context, chargeBoxID, commandID string) 
 
 // Outcome is a box's answer to a command.
 type Outcome struct {
-	Status           string
+	Status           CommandStatus
 	Response         string
 	ErrorCode        string
 	ErrorDescription string
@@ -116,14 +122,14 @@ type Outcome struct {
 // has that id (unsolicited, late or repeated answers change nothing).
 func (s *Store) CompleteCommand(ctx context.Context, chargeBoxID, commandID string, o Outcome) (Command, error) {
 	var u update
-	u.set("status", str(o.Status))
+	u.set("status", str(string(o.Status)))
 	u.set("answeredAt", str(FormatTime(o.At)))
 	for name, v := range map[string]string{"response": o.Response, "errorCode": o.ErrorCode, "errorDescription": o.ErrorDescription, "errorDetails": o.ErrorDetails} {
 		if v != "" {
 			u.set(name, str(v))
 		}
 	}
-	cond := u.cond("%s = ", "chargeBoxId") + u.value(str(chargeBoxID)) + u.cond(" AND %s = ", "status") + u.value(str(CommandPending))
+	cond := u.cond("%s = ", "chargeBoxId") + u.value(str(chargeBoxID)) + u.cond(" AND %s = ", "status") + u.value(str(string(CommandPending)))
 	res, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: s.Table(tables.Commands), Key: map[string]types.AttributeValue{"commandId": str(commandID)},
 		UpdateExpression: u.expression(), ConditionExpression: aws.String(cond),
@@ -141,6 +147,15 @@ func (s *Store) CompleteCommand(ctx context.Context, chargeBoxID, commandID stri
 		return Command{}, fmt.Errorf("decode command: %w", err)
 	}
 	return c, s.ReleaseSlot(ctx, chargeBoxID, commandID)
+}
+
+// FailCommand records that a command never reached the box and frees its slot.
+func (s *Store) FailCommand(ctx context.Context, chargeBoxID, commandID, reason string, now time.Time) error {
+	_, err := s.CompleteCommand(ctx, chargeBoxID, commandID, Outcome{Status: CommandUndelivered, ErrorDescription: reason, At: now})
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return nil
 }
 
 // GetCommand reads a command by id; ErrNotFound when unknown or expired.

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -117,44 +116,4 @@ func (s *Store) ListReservations(ctx context.Context, box string, p Page) ([]Res
 	var out []Reservation
 	next, err := s.list(ctx, tables.Reservations, box, p, &out)
 	return out, next, err
-}
-
-// list reads one page of a table: a Query on its partition key when key is set, a Scan
-// otherwise. out points to a slice of items.
-func (s *Store) list(ctx context.Context, t tables.Table, key string, p Page, out any) (string, error) {
-	start, err := decodeToken(p.Next)
-	if err != nil {
-		return "", err
-	}
-	var items []map[string]types.AttributeValue
-	var last map[string]types.AttributeValue
-	if key != "" {
-		res, err := s.db.Query(ctx, &dynamodb.QueryInput{
-			TableName: s.Table(t), KeyConditionExpression: aws.String("#k = :k"),
-			ExpressionAttributeNames:  map[string]string{"#k": t.PartitionKey.Name},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":k": str(key)},
-			ExclusiveStartKey:         start, Limit: limit(p.Limit),
-		})
-		if err != nil {
-			return "", fmt.Errorf("list %s of %s: %w", t.Name, key, err)
-		}
-		items, last = res.Items, res.LastEvaluatedKey
-	} else {
-		res, err := s.db.Scan(ctx, &dynamodb.ScanInput{TableName: s.Table(t), ExclusiveStartKey: start, Limit: limit(p.Limit)})
-		if err != nil {
-			return "", fmt.Errorf("list %s: %w", t.Name, err)
-		}
-		items, last = res.Items, res.LastEvaluatedKey
-	}
-	if err := attributevalue.UnmarshalListOfMaps(items, out); err != nil {
-		return "", fmt.Errorf("decode %s: %w", t.Name, err)
-	}
-	return encodeToken(last)
-}
-
-func limit(n int32) *int32 {
-	if n <= 0 {
-		return nil
-	}
-	return aws.Int32(n)
 }

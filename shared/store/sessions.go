@@ -4,8 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
-	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -72,17 +71,6 @@ func endRunning(u *update) {
 	}
 }
 
-// StartKey identifies a StartTransaction so that its retries map to the same transaction.
-func StartKey(box string, connector int, idTag string, ts time.Time) string {
-	return fmt.Sprintf("%s|%d|%s|%s", box, connector, idTag, FormatTime(ts))
-}
-
-type startItem struct {
-	StartKey      string `dynamodbav:"startKey"`
-	TransactionID int    `dynamodbav:"transactionId"`
-	IDTagStatus   string `dynamodbav:"idTagStatus,omitempty"`
-}
-
 // Started is the outcome of Start.
 type Started struct {
 	TransactionID int
@@ -98,7 +86,7 @@ func (s *Store) StartSession(ctx context.Context, sess Session, now time.Time) (
 	return r.TransactionID, err
 }
 
-// StartSession stores a new running session, or returns the transaction id already given to
+// Start stores a new running session, or returns the transaction id already given to
 // the same start (a retry). A session still running on the same connector is closed as
 // abandoned in the same transaction. Twenty identical starts racing get one id and one session.
 func (s *Store) Start(ctx context.Context, sess Session, now time.Time) (Started, error) {
@@ -205,38 +193,6 @@ func (s *Store) startTransact(ctx context.Context, key string, sess Session, old
 	return err
 }
 
-func (s *Store) startedAs(ctx context.Context, key string) (Started, error) {
-	var it startItem
-	if err := s.get(ctx, tables.TransactionStarts, map[string]types.AttributeValue{"startKey": str(key)}, &it); err != nil {
-		return Started{}, err
-	}
-	return Started{TransactionID: it.TransactionID, IDTagStatus: it.IDTagStatus, Retry: true}, nil
-}
-
-// nextTransactionID hands out transaction ids 1, 2, 3... from an atomic counter; they stay
-// positive 32-bit integers as OCPP requires.
-func (s *Store) nextTransactionID(ctx context.Context) (int, error) {
-	res, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 s.Table(tables.TransactionStarts),
-		Key:                       map[string]types.AttributeValue{"startKey": str(tables.CounterKey)},
-		UpdateExpression:          aws.String("ADD transactionId :one"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1)},
-		ReturnValues:              types.ReturnValueUpdatedNew,
-	})
-	if err != nil {
-		return 0, fmt.Errorf("next transaction id: %w", err)
-	}
-	v, ok := res.Attributes["transactionId"].(*types.AttributeValueMemberN)
-	if !ok {
-		return 0, fmt.Errorf("next transaction id: counter missing")
-	}
-	id, err := strconv.ParseInt(v.Value, 10, 64)
-	if err != nil || id <= 0 || id > math.MaxInt32 {
-		return 0, fmt.Errorf("next transaction id: %q is not a positive 32-bit integer", v.Value)
-	}
-	return int(id), nil
-}
-
 func txKey(id int) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{"transactionId": num(int64(id))}
 }
@@ -246,6 +202,131 @@ func (s *Store) GetSession(ctx context.Context, id int) (Session, error) {
 	var sess Session
 	err := s.get(ctx, tables.Sessions, txKey(id), &sess)
 	return sess, err
+}
+
+// SessionFilter selects sessions; zero fields select everything.
+type SessionFilter struct {
+	ChargeBoxID string
+	ConnectorID *int
+	Status      string
+	// From and To bound startedAt (inclusive, FormatTime form).
+	From, To string
+}
+
+// ListSessions lists sessions, newest first for one box, in table order otherwise. Running
+// sessions are read from the sparse runningByChargeBox index, so listing them never reads the
+// finished history; other lists read the byChargeBox index (one box) or scan the table. A page
+// may hold fewer than Limit items when a filter drops some.
+func (s *Store) ListSessions(ctx context.Context, f SessionFilter, p Page) ([]Session, string, error) {
+	start, err := decodeToken(p.Next)
+	if err != nil {
+		return nil, "", err
+	}
+	running := f.Status == SessionRunning
+	index, boxKey := "byChargeBox", "chargeBoxId"
+	if running {
+		index, boxKey = "runningByChargeBox", "runningChargeBoxId"
+	}
+	var u update
+	var filters []string
+	if f.Status != "" && !running {
+		filters = append(filters, u.cond("%s = ", "status")+u.value(str(f.Status)))
+	}
+	if f.ConnectorID != nil {
+		filters = append(filters, u.cond("%s = ", "connectorId")+u.value(num(int64(*f.ConnectorID))))
+	}
+	// Stored times are fixed-width ISO strings, so these bounds cover every one of them
+	// (DynamoDB refuses empty strings in key conditions).
+	from, to := f.From, f.To
+	if from == "" {
+		from = "0"
+	}
+	if to == "" {
+		to = "9"
+	}
+	var filter *string
+	var items []map[string]types.AttributeValue
+	var last map[string]types.AttributeValue
+	if f.ChargeBoxID != "" {
+		key := u.cond("%s = ", boxKey) + u.value(str(f.ChargeBoxID)) + u.cond(" AND %s BETWEEN ", "startedAt") + u.value(str(from)) + " AND " + u.value(str(to))
+		if len(filters) > 0 {
+			filter = aws.String(strings.Join(filters, " AND "))
+		}
+		res, err := s.db.Query(ctx, &dynamodb.QueryInput{
+			TableName: s.Table(tables.Sessions), IndexName: aws.String(index),
+			KeyConditionExpression: aws.String(key), FilterExpression: filter,
+			ExpressionAttributeNames: u.names, ExpressionAttributeValues: u.values,
+			ScanIndexForward: aws.Bool(false), ExclusiveStartKey: start, Limit: limit(p.Limit),
+		})
+		if err != nil {
+			return nil, "", fmt.Errorf("list sessions of %s: %w", f.ChargeBoxID, err)
+		}
+		items, last = res.Items, res.LastEvaluatedKey
+	} else {
+		if f.From != "" || f.To != "" {
+			filters = append(filters, u.cond("%s BETWEEN ", "startedAt")+u.value(str(from))+" AND "+u.value(str(to)))
+		}
+		if len(filters) > 0 {
+			filter = aws.String(strings.Join(filters, " AND "))
+		}
+		in := &dynamodb.ScanInput{
+			TableName: s.Table(tables.Sessions), FilterExpression: filter,
+			ExpressionAttributeNames: u.names, ExpressionAttributeValues: u.values,
+			ExclusiveStartKey: start, Limit: limit(p.Limit),
+		}
+		if running {
+			in.IndexName = aws.String(index)
+		}
+		res, err := s.db.Scan(ctx, in)
+		if err != nil {
+			return nil, "", fmt.Errorf("list sessions: %w", err)
+		}
+		items, last = res.Items, res.LastEvaluatedKey
+	}
+	var out []Session
+	if err := attributevalue.UnmarshalListOfMaps(items, &out); err != nil {
+		return nil, "", fmt.Errorf("decode sessions: %w", err)
+	}
+	next, err := encodeToken(last)
+	return out, next, err
+}
+
+// CountRunning counts the running sessions of an id tag from the sparse runningByIdTag index
+// (no table scan). The index is eventually consistent: two starts within milliseconds may
+// both see the count before the other.
+func (s *Store) CountRunning(ctx context.Context, idTag string) (int, error) {
+	total := 0
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName: s.Table(tables.Sessions), IndexName: aws.String("runningByIdTag"),
+		KeyConditionExpression:    aws.String("runningIdTag = :t"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": str(idTag)},
+		Select:                    types.SelectCount,
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("count running sessions of %s: %w", idTag, err)
+		}
+		total += int(page.Count)
+	}
+	return total, nil
+}
+
+// CountRunningSessions counts the running sessions of the fleet from the sparse
+// runningByChargeBox index: the cost follows the running sessions, not the history.
+func (s *Store) CountRunningSessions(ctx context.Context) (int, error) {
+	total := 0
+	p := dynamodb.NewScanPaginator(s.db, &dynamodb.ScanInput{
+		TableName: s.Table(tables.Sessions), IndexName: aws.String("runningByChargeBox"), Select: types.SelectCount,
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("count running sessions: %w", err)
+		}
+		total += int(page.Count)
+	}
+	return total, nil
 }
 
 // Stop is what a StopTransaction tells.
@@ -325,28 +406,4 @@ func (s *Store) recordUnknownStop(ctx context.Context, st Stop, now time.Time) (
 		return false, fmt.Errorf("record stop of unknown transaction %d: %w", st.TransactionID, err)
 	}
 	return true, nil
-}
-
-// releaseConnector clears the connector's running transaction if it is still this one.
-func (s *Store) releaseConnector(ctx context.Context, sess Session) error {
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 s.Table(tables.Connectors),
-		Key:                       connectorKey(sess.ChargeBoxID, sess.ConnectorID),
-		UpdateExpression:          aws.String("REMOVE runningTransactionId"),
-		ConditionExpression:       aws.String("runningTransactionId = :t"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":t": num(int64(sess.TransactionID))},
-	})
-	if err != nil && !isConditionFailed(err) {
-		return fmt.Errorf("release connector %s/%d: %w", sess.ChargeBoxID, sess.ConnectorID, err)
-	}
-	return nil
-}
-
-func sleep(ctx context.Context, attempt int) error {
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(time.Duration(attempt+1) * 15 * time.Millisecond):
-		return nil
-	}
 }

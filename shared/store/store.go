@@ -1,6 +1,7 @@
-// Package store adapts the central system to DynamoDB. Every write is a single UpdateItem,
-// PutItem or TransactWriteItems with conditions, so concurrent messages from one charge box never
-// overwrite each other and retries are idempotent. docs/storage.md describes the items.
+// Package store adapts the central system to DynamoDB, one file per table. Every write names only
+// the attributes it changes, with conditions, so concurrent messages from one charge box never
+// overwrite each other and retries are idempotent; items that must change together are written
+// in one TransactWriteItems. docs/storage.md describes the items and the writes.
 package store
 
 import (
@@ -54,8 +55,6 @@ const timeFormat = "2006-01-02T15:04:05.000000000Z"
 // FormatTime renders t in the fixed-width UTC form used in every stored timestamp.
 func FormatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
 
-func epoch(t time.Time) string { return fmt.Sprint(t.Unix()) }
-
 func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 func num(v int64) types.AttributeValue  { return &types.AttributeValueMemberN{Value: fmt.Sprint(v)} }
 
@@ -98,4 +97,37 @@ func marshal(v any) (map[string]types.AttributeValue, error) {
 		return nil, fmt.Errorf("encode item: %w", err)
 	}
 	return item, nil
+}
+
+// batchWrite writes up to 25 requests, resending what DynamoDB left unprocessed.
+func (s *Store) batchWrite(ctx context.Context, t tables.Table, reqs []types.WriteRequest) error {
+	name := t.FullName(s.prefix)
+	pending := map[string][]types.WriteRequest{name: reqs}
+	for attempt := 0; len(pending[name]) > 0; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Duration(attempt*attempt) * 20 * time.Millisecond):
+			}
+		}
+		if attempt == 8 {
+			return fmt.Errorf("write %s: %d items left unprocessed", t.Name, len(pending[name]))
+		}
+		res, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+		if err != nil {
+			return fmt.Errorf("write %s: %w", t.Name, err)
+		}
+		pending = res.UnprocessedItems
+	}
+	return nil
+}
+
+func sleep(ctx context.Context, attempt int) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(time.Duration(attempt+1) * 15 * time.Millisecond):
+		return nil
+	}
 }

@@ -12,9 +12,9 @@ import (
 // messages of one box). Names and values are always placeholders: attribute names such as
 // "status" or "timestamp" are DynamoDB reserved words.
 type update struct {
-	sets, removes, adds []string
-	names               map[string]string
-	values              map[string]types.AttributeValue
+	sets, removes []string
+	names         map[string]string
+	values        map[string]types.AttributeValue
 }
 
 func (u *update) name(attr string) string {
@@ -47,10 +47,6 @@ func (u *update) setIfAbsent(attr string, v types.AttributeValue) {
 
 func (u *update) remove(attr string) { u.removes = append(u.removes, u.name(attr)) }
 
-func (u *update) add(attr string, v types.AttributeValue) {
-	u.adds = append(u.adds, u.name(attr)+" "+u.value(v))
-}
-
 // cond renders a condition with %s verbs replaced by name placeholders for attrs, in order;
 // values are added separately with value().
 func (u *update) cond(format string, attrs ...string) string {
@@ -68,9 +64,6 @@ func (u *update) expression() *string {
 	}
 	if len(u.removes) > 0 {
 		parts = append(parts, "REMOVE "+strings.Join(u.removes, ", "))
-	}
-	if len(u.adds) > 0 {
-		parts = append(parts, "ADD "+strings.Join(u.adds, ", "))
 	}
 	e := strings.Join(parts, " ")
 	return &e

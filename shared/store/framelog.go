@@ -25,6 +25,19 @@ const (
 	KindConnection = "connection"
 )
 
+// EventType tells what a connection event row records; the publisher sends it as event_type.
+type EventType string
+
+// Connection event types.
+const (
+	EventConnected    EventType = "connected"
+	EventDisconnected EventType = "disconnected"
+)
+
+// StatusDisconnected is the status of a disconnected event; a connected event carries the
+// box's registration status (Accepted, Pending or Rejected) instead.
+const StatusDisconnected = "Disconnected"
+
 // LoggedFrame is one raw OCPP-J frame as it crossed the wire.
 type LoggedFrame struct {
 	Direction   string `dynamodbav:"direction"`
@@ -55,11 +68,12 @@ type ConnectionEvent struct {
 	ChargeBoxID  string
 	TenantID     string
 	ConnectionID string
-	EventType    string // "connected" | "disconnected"
+	EventType    EventType
 	IP           string
-	Status       string
-	OccurredAt   time.Time
-	Retention    time.Duration
+	// Status is the registration status on connect, StatusDisconnected on disconnect.
+	Status     string
+	OccurredAt time.Time
+	Retention  time.Duration
 }
 
 type messageRow struct {
@@ -71,15 +85,18 @@ type messageRow struct {
 	OccurredAt   string        `dynamodbav:"occurredAt"`
 	ExpiresAt    int64         `dynamodbav:"expiresAt"`
 	Frames       []LoggedFrame `dynamodbav:"frames,omitempty"`
-	EventType    string        `dynamodbav:"eventType,omitempty"`
+	EventType    EventType     `dynamodbav:"eventType,omitempty"`
 	IP           string        `dynamodbav:"ip,omitempty"`
 	Status       string        `dynamodbav:"status,omitempty"`
 }
 
+// LogRow is one frame-log row as stored.
+type LogRow messageRow
+
 func (e ConnectionEvent) item() (map[string]types.AttributeValue, error) {
 	at := FormatTime(e.OccurredAt)
 	return marshal(messageRow{
-		ChargeBoxID: e.ChargeBoxID, Seq: at + "#" + e.ConnectionID + "#" + e.EventType, Kind: KindConnection,
+		ChargeBoxID: e.ChargeBoxID, Seq: at + "#" + e.ConnectionID + "#" + string(e.EventType), Kind: KindConnection,
 		TenantID: e.TenantID, ConnectionID: e.ConnectionID, OccurredAt: at,
 		ExpiresAt: e.OccurredAt.Add(e.Retention).Unix(), EventType: e.EventType, IP: e.IP, Status: e.Status,
 	})
@@ -139,4 +156,26 @@ func (s *Store) LastSeen(ctx context.Context, chargeBoxID string) (time.Time, er
 		return time.Time{}, fmt.Errorf("decode last seen %q: %w", row.OccurredAt, err)
 	}
 	return t, nil
+}
+
+// ListMessages lists a box's frame log, newest first.
+func (s *Store) ListMessages(ctx context.Context, box string, p Page) ([]LogRow, string, error) {
+	start, err := decodeToken(p.Next)
+	if err != nil {
+		return nil, "", err
+	}
+	res, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName: s.Table(tables.Messages), KeyConditionExpression: aws.String("chargeBoxId = :b"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":b": str(box)},
+		ScanIndexForward:          aws.Bool(false), ExclusiveStartKey: start, Limit: limit(p.Limit),
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("list messages of %s: %w", box, err)
+	}
+	var out []LogRow
+	if err := attributevalue.UnmarshalListOfMaps(res.Items, &out); err != nil {
+		return nil, "", fmt.Errorf("decode messages: %w", err)
+	}
+	next, err := encodeToken(res.LastEvaluatedKey)
+	return out, next, err
 }

@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/serverless-ocpp/csms/shared/config"
 )
 
 func main() {
@@ -54,107 +54,50 @@ func checkAssets(dir string) error {
 }
 
 // propsFromContext reads the stage settings from CDK context (cdk.json or -c name=value; the
-// names are listed in docs/deploy.md). The stack is environment-agnostic (no account or region
-// in its props), so synth needs neither credentials nor network; deploy uses the CLI's account
-// and region.
+// names are listed in docs/deploy.md) with the parsers of shared/config, so a value means in
+// context what it means in a function's environment. The stack is environment-agnostic (no
+// account or region in its props), so synth needs neither credentials nor network; deploy uses
+// the CLI's account and region. Unset values stay zero: withDefaults fills them.
 func propsFromContext(get func(string) string) (CentralSystemStackProps, error) {
+	r := config.Reader{Get: get}
 	p := CentralSystemStackProps{
-		Stage:          get("stage"),
-		AssetDir:       get("assetDir"),
-		TablePrefix:    get("tablePrefix"),
-		DomainName:     get("domainName"),
-		CertificateArn: get("certificateArn"),
-		AlarmEmail:     get("alarmEmail"),
-		LogLevel:       get("logLevel"),
+		Stage:               r.String("stage", ""),
+		AssetDir:            r.String("assetDir", "../build"), // cdk.json lives in infra/; make builds into <repo>/build
+		TablePrefix:         r.String("tablePrefix", ""),
+		HeartbeatInterval:   r.Duration("heartbeatInterval", 0),
+		CommandWait:         r.Duration("commandWait", 0),
+		CommandWaitMax:      r.Duration("commandWaitMax", 0),
+		MessageRetention:    r.Duration("messageRetention", 0),
+		ConnectionTTL:       r.Duration("connectionTtl", 0),
+		CommandTTL:          r.Duration("commandTtl", 0),
+		AutoRegister:        r.Bool("autoRegister", false),
+		AcceptUnknownTags:   r.Bool("acceptUnknownTags", false),
+		KnownVendorIDs:      r.List("knownVendorIds"),
+		DefaultTenantID:     r.String("defaultTenantId", ""),
+		LogLevel:            r.String("logLevel", ""),
+		LogRetention:        awslogs.RetentionDays(r.String("logRetention", "")),
+		WebSocketThrottle:   ThrottleProps{Rate: r.Float("webSocketThrottleRate", 0), Burst: r.Int("webSocketThrottleBurst", 0)},
+		HTTPThrottle:        ThrottleProps{Rate: r.Float("httpThrottleRate", 0), Burst: r.Int("httpThrottleBurst", 0)},
+		WebSocketAccessLogs: r.Bool("webSocketAccessLogs", false),
 		Broker: BrokerProps{
-			InstanceType:   get("brokerInstanceType"),
-			DeploymentMode: get("brokerDeploymentMode"),
-			EngineVersion:  get("brokerEngineVersion"),
+			InstanceType:   r.String("brokerInstanceType", ""),
+			DeploymentMode: r.String("brokerDeploymentMode", ""),
+			EngineVersion:  r.String("brokerEngineVersion", ""),
 		},
+		Publisher: PublisherProps{
+			BatchSize:     r.Int("publisherBatchSize", 0),
+			RetryAttempts: r.Int("publisherRetryAttempts", 0),
+			MaxRecordAge:  r.Duration("publisherMaxRecordAge", 0),
+		},
+		DomainName:     r.String("domainName", ""),
+		CertificateArn: r.String("certificateArn", ""),
+		AlarmEmail:     r.String("alarmEmail", ""),
 	}
-	if p.AssetDir == "" {
-		// cdk.json lives in infra/ and the Makefile builds into <repo>/build.
-		p.AssetDir = "../build"
-	}
-	var errs []string
-	dur := func(name string, dst *time.Duration) {
-		v := get(name)
-		if v == "" {
-			return
-		}
-		if n, err := strconv.Atoi(v); err == nil {
-			*dst = time.Duration(n) * time.Second
-			return
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			errs = append(errs, fmt.Sprintf("%s=%q: want seconds or a duration such as 720h", name, v))
-			return
-		}
-		*dst = d
-	}
-	boolean := func(name string, dst *bool) {
-		if v := get(name); v != "" {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				errs = append(errs, fmt.Sprintf("%s=%q: want true or false", name, v))
-				return
-			}
-			*dst = b
-		}
-	}
-	integer := func(name string, dst *int) {
-		if v := get(name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				errs = append(errs, fmt.Sprintf("%s=%q: want an integer", name, v))
-				return
-			}
-			*dst = n
-		}
-	}
-	dur("heartbeatInterval", &p.HeartbeatInterval)
-	dur("commandWait", &p.CommandWait)
-	dur("commandWaitMax", &p.CommandWaitMax)
-	dur("messageRetention", &p.MessageRetention)
-	dur("connectionTtl", &p.ConnectionTTL)
-	dur("commandTtl", &p.CommandTTL)
-	boolean("autoRegister", &p.AutoRegister)
-	boolean("acceptUnknownTags", &p.AcceptUnknownTags)
-	if v := get("knownVendorIds"); v != "" {
-		for _, id := range strings.Split(v, ",") {
-			if id = strings.TrimSpace(id); id != "" {
-				p.KnownVendorIDs = append(p.KnownVendorIDs, id)
-			}
-		}
-	}
-	p.DefaultTenantID = get("defaultTenantId")
-	p.LogRetention = awslogs.RetentionDays(get("logRetention"))
-	integer("publisherBatchSize", &p.Publisher.BatchSize)
-	integer("publisherRetryAttempts", &p.Publisher.RetryAttempts)
-	dur("publisherMaxRecordAge", &p.Publisher.MaxRecordAge)
-	number := func(name string, dst *float64) {
-		if v := get(name); v != "" {
-			n, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				errs = append(errs, fmt.Sprintf("%s=%q: want a number", name, v))
-				return
-			}
-			*dst = n
-		}
-	}
-	number("webSocketThrottleRate", &p.WebSocketThrottle.Rate)
-	integer("webSocketThrottleBurst", &p.WebSocketThrottle.Burst)
-	number("httpThrottleRate", &p.HTTPThrottle.Rate)
-	integer("httpThrottleBurst", &p.HTTPThrottle.Burst)
-	boolean("webSocketAccessLogs", &p.WebSocketAccessLogs)
-	var destroy bool
-	boolean("destroyOnRemoval", &destroy)
-	if destroy {
+	if r.Bool("destroyOnRemoval", false) {
 		p.RemovalPolicy = awscdk.RemovalPolicy_DESTROY
 	}
-	if len(errs) > 0 {
-		return p, fmt.Errorf("context: %s", strings.Join(errs, "; "))
+	if err := r.Err(); err != nil {
+		return p, fmt.Errorf("context: %w", err)
 	}
 	return p, nil
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/serverless-ocpp/csms/shared/config"
 )
 
 // Broker deployment modes Amazon MQ for RabbitMQ offers.
@@ -135,21 +137,16 @@ type CentralSystemStack struct {
 	Monitoring *Monitoring
 }
 
-var logRetentions = map[awslogs.RetentionDays]bool{}
-
-func init() {
-	for _, r := range []awslogs.RetentionDays{
-		awslogs.RetentionDays_ONE_DAY, awslogs.RetentionDays_THREE_DAYS, awslogs.RetentionDays_FIVE_DAYS,
-		awslogs.RetentionDays_ONE_WEEK, awslogs.RetentionDays_TWO_WEEKS, awslogs.RetentionDays_ONE_MONTH,
-		awslogs.RetentionDays_TWO_MONTHS, awslogs.RetentionDays_THREE_MONTHS, awslogs.RetentionDays_FOUR_MONTHS,
-		awslogs.RetentionDays_FIVE_MONTHS, awslogs.RetentionDays_SIX_MONTHS, awslogs.RetentionDays_ONE_YEAR,
-		awslogs.RetentionDays_THIRTEEN_MONTHS, awslogs.RetentionDays_EIGHTEEN_MONTHS, awslogs.RetentionDays_TWO_YEARS,
-		awslogs.RetentionDays_THREE_YEARS, awslogs.RetentionDays_FIVE_YEARS, awslogs.RetentionDays_SIX_YEARS,
-		awslogs.RetentionDays_SEVEN_YEARS, awslogs.RetentionDays_EIGHT_YEARS, awslogs.RetentionDays_NINE_YEARS,
-		awslogs.RetentionDays_TEN_YEARS, awslogs.RetentionDays_INFINITE,
-	} {
-		logRetentions[r] = true
-	}
+// logRetentions are the retention periods CloudWatch Logs accepts.
+var logRetentions = map[awslogs.RetentionDays]bool{
+	awslogs.RetentionDays_ONE_DAY: true, awslogs.RetentionDays_THREE_DAYS: true, awslogs.RetentionDays_FIVE_DAYS: true,
+	awslogs.RetentionDays_ONE_WEEK: true, awslogs.RetentionDays_TWO_WEEKS: true, awslogs.RetentionDays_ONE_MONTH: true,
+	awslogs.RetentionDays_TWO_MONTHS: true, awslogs.RetentionDays_THREE_MONTHS: true, awslogs.RetentionDays_FOUR_MONTHS: true,
+	awslogs.RetentionDays_FIVE_MONTHS: true, awslogs.RetentionDays_SIX_MONTHS: true, awslogs.RetentionDays_ONE_YEAR: true,
+	awslogs.RetentionDays_THIRTEEN_MONTHS: true, awslogs.RetentionDays_EIGHTEEN_MONTHS: true, awslogs.RetentionDays_TWO_YEARS: true,
+	awslogs.RetentionDays_THREE_YEARS: true, awslogs.RetentionDays_FIVE_YEARS: true, awslogs.RetentionDays_SIX_YEARS: true,
+	awslogs.RetentionDays_SEVEN_YEARS: true, awslogs.RetentionDays_EIGHT_YEARS: true, awslogs.RetentionDays_NINE_YEARS: true,
+	awslogs.RetentionDays_TEN_YEARS: true, awslogs.RetentionDays_INFINITE: true,
 }
 
 var stageName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
@@ -215,24 +212,13 @@ func (p CentralSystemStackProps) Validate() error {
 	if !stageName.MatchString(p.Stage) {
 		bad("stage %q: want 1-32 letters, digits, - or _", p.Stage)
 	}
-	if p.HeartbeatInterval < time.Second {
-		bad("heartbeat interval %s: at least 1s", p.HeartbeatInterval)
+	// The functions' settings are checked as the functions will read them.
+	env := commonEnvironment(p)
+	if _, err := config.Read(func(name string) string { return env[name] }); err != nil {
+		errs = append(errs, err)
 	}
-	if p.CommandWaitMax > 25*time.Second {
-		bad("command wait max %s: at most 25s (API Gateway integration timeout is 29s)", p.CommandWaitMax)
-	}
-	if p.CommandWait > p.CommandWaitMax {
-		bad("command wait %s: must not exceed command wait max %s", p.CommandWait, p.CommandWaitMax)
-	}
-	for name, d := range map[string]time.Duration{"message retention": p.MessageRetention, "connection TTL": p.ConnectionTTL, "command TTL": p.CommandTTL} {
-		if d < time.Second {
-			bad("%s %s: at least 1s", name, d)
-		}
-	}
-	switch p.LogLevel {
-	case "debug", "info", "warn", "error":
-	default:
-		bad("log level %q: want debug, info, warn or error", p.LogLevel)
+	if _, err := config.LogLevel(p.LogLevel); err != nil {
+		errs = append(errs, err)
 	}
 	if !logRetentions[p.LogRetention] {
 		bad("log retention %q: want a RetentionDays name such as ONE_MONTH", p.LogRetention)

@@ -1,7 +1,12 @@
 // Command api is the Lambda function behind the operator HTTP API: remote OCPP operations,
-// queries and the registry (shared/api).
+// queries and the registry (api.API.Handle).
 package main
 
-import "github.com/serverless-ocpp/csms/shared/api"
+import (
+	"github.com/serverless-ocpp/csms/shared/api"
+	"github.com/serverless-ocpp/csms/shared/launch"
+)
 
-func main() { api.Main() }
+func main() {
+	launch.Start(func(e launch.Env) (any, error) { return api.FromConfig(e.Config, e.Store, e.AWS, e.Log).Handle, nil })
+}

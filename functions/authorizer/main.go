@@ -1,6 +1,12 @@
-// Command authorizer is the Lambda function behind the WebSocket API's $connect REQUEST authorizer: charge-box identity, registry and Basic auth.
+// Command authorizer is the Lambda function behind the WebSocket API's $connect REQUEST authorizer:
+// charge-box identity, registry and Basic auth (gateway.Handlers.Authorize).
 package main
 
-import "github.com/serverless-ocpp/csms/shared/gateway"
+import (
+	"github.com/serverless-ocpp/csms/shared/gateway"
+	"github.com/serverless-ocpp/csms/shared/launch"
+)
 
-func main() { gateway.Main(func(h *gateway.Handlers) any { return h.Authorize }) }
+func main() {
+	launch.Start(func(e launch.Env) (any, error) { return gateway.FromConfig(e.Config, e.Store, e.Log).Authorize, nil })
+}

@@ -1,6 +1,12 @@
-// Command connect is the Lambda function behind the WebSocket API's $connect route: subprotocol and connection row.
+// Command connect is the Lambda function behind the WebSocket API's $connect route: subprotocol
+// and connection row (gateway.Handlers.Connect).
 package main
 
-import "github.com/serverless-ocpp/csms/shared/gateway"
+import (
+	"github.com/serverless-ocpp/csms/shared/gateway"
+	"github.com/serverless-ocpp/csms/shared/launch"
+)
 
-func main() { gateway.Main(func(h *gateway.Handlers) any { return h.Connect }) }
+func main() {
+	launch.Start(func(e launch.Env) (any, error) { return gateway.FromConfig(e.Config, e.Store, e.Log).Connect, nil })
+}

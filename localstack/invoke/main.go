@@ -19,6 +19,7 @@ import (
 
 	"github.com/serverless-ocpp/csms/shared/config"
 	"github.com/serverless-ocpp/csms/shared/gateway"
+	"github.com/serverless-ocpp/csms/shared/launch"
 	"github.com/serverless-ocpp/csms/shared/ocpp"
 	"github.com/serverless-ocpp/csms/shared/store"
 )
@@ -98,10 +99,11 @@ func invoke(ctx context.Context, cfg config.Config, log *slog.Logger, fn string,
 	if !ok {
 		return nil, fmt.Errorf("unknown function %q; one of %v", fn, functionNames())
 	}
-	h, st, err := gateway.FromConfig(ctx, cfg, log)
+	env, err := launch.NewEnv(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
+	h, st := gateway.FromConfig(cfg, env.Store, log), env.Store
 	if err := store.CreateTables(ctx, st.DB(), cfg.TablePrefix); err != nil {
 		return nil, err
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/serverless-ocpp/csms/shared/bus"
 	"github.com/serverless-ocpp/csms/shared/config"
 	"github.com/serverless-ocpp/csms/shared/gateway"
+	"github.com/serverless-ocpp/csms/shared/launch"
 	"github.com/serverless-ocpp/csms/shared/publish"
 	"github.com/serverless-ocpp/csms/shared/store"
 	"github.com/serverless-ocpp/csms/shared/tables"
@@ -104,10 +105,11 @@ func (s *Stack) start(ctx context.Context, cfg config.Config, opts Options) erro
 	s.Config = cfg
 	log := s.log
 
-	h, st, err := gateway.FromConfig(ctx, cfg, log)
+	env, err := launch.NewEnv(ctx, cfg, log)
 	if err != nil {
-		return fmt.Errorf("gateway handlers: %w", err)
+		return fmt.Errorf("AWS clients: %w", err)
 	}
+	h, st := gateway.FromConfig(cfg, env.Store, log), env.Store
 	s.Store = st
 	if err := store.CreateTables(ctx, st.DB(), cfg.TablePrefix); err != nil {
 		return fmt.Errorf("create tables: %w", err)
@@ -121,16 +123,12 @@ func (s *Stack) start(ctx context.Context, cfg config.Config, opts Options) erro
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	if opts.Publish {
-		if err := s.startPublisher(runCtx, cfg, opts); err != nil {
+		if err := s.startPublisher(runCtx, env, opts); err != nil {
 			return fmt.Errorf("stream reader: %w", err)
 		}
 	}
 	s.serve(wsLn, s.ws)
-	apiHandler, err := api.FromConfig(ctx, cfg, log)
-	if err != nil {
-		return fmt.Errorf("operator API handler: %w", err)
-	}
-	s.serve(httpLn, bearer(cfg.APIToken, httpapi.New(apiHandler.Handle, httpapi.Options{Logger: log})))
+	s.serve(httpLn, bearer(cfg.APIToken, httpapi.New(api.FromConfig(cfg, env.Store, env.AWS, log).Handle, httpapi.Options{Logger: log})))
 	return nil
 }
 
@@ -164,18 +162,14 @@ func newToken() string {
 
 // startPublisher reads the streams of the tables the publisher consumes and invokes the real
 // publisher handler with their records, honouring its partial-failure answers.
-func (s *Stack) startPublisher(ctx context.Context, cfg config.Config, opts Options) error {
-	awsCfg, err := cfg.AWS(ctx)
-	if err != nil {
-		return err
-	}
-	pub, err := bus.Open(bus.Settings{URL: cfg.AMQPURL}, awsCfg, s.log, opts.PrintTo)
+func (s *Stack) startPublisher(ctx context.Context, env launch.Env, opts Options) error {
+	handler, pub, err := publish.FromConfig(env.Config, env.Store, env.AWS, s.log, opts.PrintTo)
 	if err != nil {
 		return err
 	}
 	s.pub = pub
-	handler := publish.NewHandler(pub, s.Store, s.log)
-	sc := dynamodbstreams.NewFromConfig(awsCfg, func(o *dynamodbstreams.Options) { o.BaseEndpoint = aws.String(cfg.DynamoDBEndpoint) })
+	cfg := env.Config
+	sc := dynamodbstreams.NewFromConfig(env.AWS, func(o *dynamodbstreams.Options) { o.BaseEndpoint = aws.String(cfg.DynamoDBEndpoint) })
 	var names []string
 	for _, t := range tables.All() {
 		if t.Stream {

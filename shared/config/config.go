@@ -4,6 +4,7 @@ package config
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -12,7 +13,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
@@ -53,104 +53,154 @@ type Config struct {
 
 	// AMQPURL is the RabbitMQ URL of the publisher; empty locally means "print, do not publish".
 	AMQPURL string
+	// AMQPEndpoint and AMQPSecretARN name the broker on AWS instead: its AMQPS endpoint and the
+	// Secrets Manager secret holding its user (exclusive with AMQPURL; bus.Settings).
+	AMQPEndpoint  string
+	AMQPSecretARN string
 	// APIToken is the operator bearer token of the local stack's HTTP API.
 	APIToken string
 }
 
-// Load reads the environment. A malformed value is an error naming the variable.
-func Load() (Config, error) {
-	l := loader{get: os.Getenv}
+// Load reads the environment. A malformed value or a setting the functions cannot run with is
+// an error naming the variable.
+func Load() (Config, error) { return Read(os.Getenv) }
+
+// Read reads the settings from get (os.Getenv, or a function's environment as infra/ defines it)
+// and validates them.
+func Read(get func(string) string) (Config, error) {
+	r := Reader{Get: get}
 	c := Config{
-		TablePrefix:        l.str("TABLE_PREFIX", "ocpp-"),
-		DynamoDBEndpoint:   l.str("DYNAMODB_ENDPOINT", ""),
-		ManagementEndpoint: l.str("MANAGEMENT_ENDPOINT", ""),
-		Region:             firstNonEmpty(os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"), "us-east-1"),
-		HeartbeatInterval:  l.seconds("HEARTBEAT_INTERVAL", 300*time.Second),
-		AutoRegister:       l.boolean("AUTO_REGISTER", false),
-		AcceptUnknownTags:  l.boolean("ACCEPT_UNKNOWN_TAGS", false),
-		KnownVendorIDs:     l.list("KNOWN_VENDOR_IDS"),
-		DefaultTenantID:    l.str("DEFAULT_TENANT_ID", "default"),
-		MessageRetention:   l.duration("MESSAGE_RETENTION", 30*24*time.Hour),
-		ConnectionTTL:      l.duration("CONNECTION_TTL", 3*time.Hour),
-		CommandWait:        l.seconds("COMMAND_WAIT", 10*time.Second),
-		CommandWaitMax:     l.seconds("COMMAND_WAIT_MAX", 25*time.Second),
-		CommandTTL:         l.duration("COMMAND_TTL", 7*24*time.Hour),
-		AMQPURL:            l.str("AMQP_URL", ""),
-		APIToken:           l.str("API_TOKEN", ""),
+		TablePrefix:        r.String("TABLE_PREFIX", "ocpp-"),
+		DynamoDBEndpoint:   r.String("DYNAMODB_ENDPOINT", ""),
+		ManagementEndpoint: r.String("MANAGEMENT_ENDPOINT", ""),
+		Region:             firstNonEmpty(get("AWS_REGION"), get("AWS_DEFAULT_REGION"), "us-east-1"),
+		HeartbeatInterval:  r.Duration("HEARTBEAT_INTERVAL", 300*time.Second),
+		AutoRegister:       r.Bool("AUTO_REGISTER", false),
+		AcceptUnknownTags:  r.Bool("ACCEPT_UNKNOWN_TAGS", false),
+		KnownVendorIDs:     r.List("KNOWN_VENDOR_IDS"),
+		DefaultTenantID:    r.String("DEFAULT_TENANT_ID", "default"),
+		MessageRetention:   r.Duration("MESSAGE_RETENTION", 30*24*time.Hour),
+		ConnectionTTL:      r.Duration("CONNECTION_TTL", 3*time.Hour),
+		CommandWait:        r.Duration("COMMAND_WAIT", 10*time.Second),
+		CommandWaitMax:     r.Duration("COMMAND_WAIT_MAX", 25*time.Second),
+		CommandTTL:         r.Duration("COMMAND_TTL", 7*24*time.Hour),
+		AMQPURL:            r.String("AMQP_URL", ""),
+		AMQPEndpoint:       r.String("AMQP_ENDPOINT", ""),
+		AMQPSecretARN:      r.String("AMQP_SECRET_ARN", ""),
+		APIToken:           r.String("API_TOKEN", ""),
 	}
-	if l.err != nil {
-		return Config{}, l.err
+	if err := r.Err(); err != nil {
+		return Config{}, err
 	}
-	if c.HeartbeatInterval < time.Second {
-		return Config{}, fmt.Errorf("HEARTBEAT_INTERVAL: must be at least 1 second")
-	}
-	if c.CommandWaitMax > 25*time.Second {
-		return Config{}, fmt.Errorf("COMMAND_WAIT_MAX: at most 25 seconds (API Gateway integration timeout is 29 s)")
-	}
-	if c.CommandWait > c.CommandWaitMax {
-		return Config{}, fmt.Errorf("COMMAND_WAIT: must not exceed COMMAND_WAIT_MAX (%s)", c.CommandWaitMax)
+	if err := c.Validate(); err != nil {
+		return Config{}, err
 	}
 	return c, nil
 }
 
-// AWS builds the SDK configuration. With a local DynamoDB endpoint it uses static dummy
-// credentials so nothing ever reaches AWS from a test or the local stack.
+// MaxCommandWait bounds CommandWaitMax: API Gateway's integration timeout is 29 s.
+const MaxCommandWait = 25 * time.Second
+
+// Validate reports settings the functions cannot run with, naming each by what it means and by
+// its variable. infra/ checks a stage's settings with it before synthesizing anything.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.HeartbeatInterval < time.Second {
+		bad("heartbeat interval %s (HEARTBEAT_INTERVAL): at least 1s", c.HeartbeatInterval)
+	}
+	if c.CommandWaitMax > MaxCommandWait {
+		bad("command wait max %s (COMMAND_WAIT_MAX): at most %s (API Gateway integration timeout is 29s)", c.CommandWaitMax, MaxCommandWait)
+	}
+	if c.CommandWait > c.CommandWaitMax {
+		bad("command wait %s (COMMAND_WAIT): must not exceed command wait max %s", c.CommandWait, c.CommandWaitMax)
+	}
+	for _, d := range []struct {
+		name, variable string
+		value          time.Duration
+	}{
+		{"message retention", "MESSAGE_RETENTION", c.MessageRetention},
+		{"connection TTL", "CONNECTION_TTL", c.ConnectionTTL},
+		{"command TTL", "COMMAND_TTL", c.CommandTTL},
+	} {
+		if d.value < time.Second {
+			bad("%s %s (%s): at least 1s", d.name, d.value, d.variable)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// AWS builds the SDK configuration: the region, and the credentials Lambda puts in the
+// environment of every function (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+// the execution role's). With a local DynamoDB endpoint it uses static dummy credentials so
+// nothing ever reaches AWS from a test or the local stack. It deliberately does not use the SDK's
+// config.LoadDefaultConfig: the shared-file, SSO, STS and IMDS credential sources it links
+// weigh about 0.6 MB in every function's zip and add their package initialisation to every
+// cold start, and a Lambda function needs none of them (docs/performance.md).
 func (c Config) AWS(ctx context.Context) (aws.Config, error) {
-	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(c.Region)}
+	creds := credentials.NewStaticCredentialsProvider(
+		firstNonEmpty(os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_ACCESS_KEY")),
+		firstNonEmpty(os.Getenv("AWS_SECRET_ACCESS_KEY"), os.Getenv("AWS_SECRET_KEY")),
+		os.Getenv("AWS_SESSION_TOKEN"))
 	if c.DynamoDBEndpoint != "" {
-		opts = append(opts, awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+		creds = credentials.NewStaticCredentialsProvider("local", "local", "")
 	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("load AWS config: %w", err)
-	}
-	return cfg, nil
+	return aws.Config{Region: c.Region, Credentials: creds}, nil
 }
 
-// Logger returns the process logger: JSON on stdout (CloudWatch reads it in Lambda), level from
-// LOG_LEVEL (debug, info, warn, error; default info).
-func Logger() *slog.Logger {
+// LogLevel parses LOG_LEVEL: debug, info, warn or error (any case, with an optional offset
+// such as info+2); empty is info.
+func LogLevel(v string) (slog.Level, error) {
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(firstNonEmpty(os.Getenv("LOG_LEVEL"), "info"))); err != nil {
-		level = slog.LevelInfo
+	if err := level.UnmarshalText([]byte(firstNonEmpty(strings.TrimSpace(v), "info"))); err != nil {
+		return slog.LevelInfo, fmt.Errorf("log level %q: want debug, info, warn or error", v)
 	}
-	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level}))
+	return level, nil
 }
 
-type loader struct {
-	get func(string) string
-	err error
+// Reader reads named settings with the parsers every setting of the system uses, the functions'
+// environment here and the CDK context in infra/. An empty or unset value gives the default; a
+// malformed one gives the default and an error kept for Err.
+type Reader struct {
+	// Get returns a setting's raw value, "" when unset.
+	Get  func(name string) string
+	errs []error
 }
 
-func (l *loader) fail(name, value, want string) {
-	if l.err == nil {
-		l.err = fmt.Errorf("%s=%q: want %s", name, value, want)
-	}
+// Err reports every malformed value read so far, each with its name and what was wanted.
+func (r *Reader) Err() error { return errors.Join(r.errs...) }
+
+func (r *Reader) value(name string) string { return strings.TrimSpace(r.Get(name)) }
+
+func (r *Reader) fail(name, value, want string) {
+	r.errs = append(r.errs, fmt.Errorf("%s=%q: want %s", name, value, want))
 }
 
-func (l *loader) str(name, def string) string {
-	if v := strings.TrimSpace(l.get(name)); v != "" {
+// String reads a text value.
+func (r *Reader) String(name, def string) string {
+	if v := r.value(name); v != "" {
 		return v
 	}
 	return def
 }
 
-func (l *loader) boolean(name string, def bool) bool {
-	v := strings.TrimSpace(l.get(name))
+// Bool reads true or false (strconv.ParseBool: also 1, 0, t, f).
+func (r *Reader) Bool(name string, def bool) bool {
+	v := r.value(name)
 	if v == "" {
 		return def
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil {
-		l.fail(name, v, "true or false")
+		r.fail(name, v, "true or false")
 		return def
 	}
 	return b
 }
 
-// seconds accepts a plain number of seconds ("300") or a Go duration ("5m").
-func (l *loader) seconds(name string, def time.Duration) time.Duration {
-	v := strings.TrimSpace(l.get(name))
+// Duration reads a non-negative number of seconds ("300") or a Go duration ("5m", "720h").
+func (r *Reader) Duration(name string, def time.Duration) time.Duration {
+	v := r.value(name)
 	if v == "" {
 		return def
 	}
@@ -159,18 +209,44 @@ func (l *loader) seconds(name string, def time.Duration) time.Duration {
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d < 0 {
-		l.fail(name, v, "seconds or a duration such as 5m")
+		r.fail(name, v, "seconds or a duration such as 5m")
 		return def
 	}
 	return d
 }
 
-// duration accepts a Go duration ("720h") or a number of seconds.
-func (l *loader) duration(name string, def time.Duration) time.Duration { return l.seconds(name, def) }
+// Int reads an integer.
+func (r *Reader) Int(name string, def int) int {
+	v := r.value(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		r.fail(name, v, "an integer")
+		return def
+	}
+	return n
+}
 
-func (l *loader) list(name string) []string {
+// Float reads a number.
+func (r *Reader) Float(name string, def float64) float64 {
+	v := r.value(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		r.fail(name, v, "a number")
+		return def
+	}
+	return n
+}
+
+// List reads a comma-separated list, dropping blanks.
+func (r *Reader) List(name string) []string {
 	var out []string
-	for _, p := range strings.Split(l.get(name), ",") {
+	for _, p := range strings.Split(r.Get(name), ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			out = append(out, p)
 		}

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"context"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -44,5 +46,96 @@ func TestLoadRejectsBadValues(t *testing.T) {
 				t.Fatalf("Load with %s=%q: %v", kv[0], kv[1], err)
 			}
 		})
+	}
+}
+
+func TestReader(t *testing.T) {
+	vals := map[string]string{"d": " 90 ", "d2": "1h30m", "b": "true", "i": "-3", "f": "2.5", "l": "a, ,b", "s": " x "}
+	r := Reader{Get: func(k string) string { return vals[k] }}
+	if got := r.Duration("d", 0); got != 90*time.Second {
+		t.Errorf("Duration(d) = %s", got)
+	}
+	if got := r.Duration("d2", 0); got != 90*time.Minute {
+		t.Errorf("Duration(d2) = %s", got)
+	}
+	if got := r.Duration("unset", time.Minute); got != time.Minute {
+		t.Errorf("Duration(unset) = %s, want the default", got)
+	}
+	if !r.Bool("b", false) || r.Int("i", 0) != -3 || r.Float("f", 0) != 2.5 || strings.Join(r.List("l"), "|") != "a|b" || r.String("s", "") != "x" {
+		t.Errorf("Bool %v Int %d Float %g List %q String %q", r.Bool("b", false), r.Int("i", 0), r.Float("f", 0), r.List("l"), r.String("s", ""))
+	}
+	if err := r.Err(); err != nil {
+		t.Fatalf("Err() = %v after good values", err)
+	}
+
+	bad := map[string]string{"d": "soon", "neg": "-5s", "b": "yes please", "i": "many", "f": "fast"}
+	r = Reader{Get: func(k string) string { return bad[k] }}
+	r.Duration("d", 0)
+	r.Duration("neg", 0)
+	r.Bool("b", false)
+	r.Int("i", 0)
+	r.Float("f", 0)
+	err := r.Err()
+	for name := range bad {
+		if err == nil || !strings.Contains(err.Error(), name+"=") {
+			t.Errorf("Err() = %v, want every bad value named, %s among them", err, name)
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	good, err := Read(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]func(*Config){
+		"HEARTBEAT_INTERVAL": func(c *Config) { c.HeartbeatInterval = time.Millisecond },
+		"COMMAND_WAIT_MAX":   func(c *Config) { c.CommandWaitMax = 26 * time.Second },
+		"COMMAND_WAIT":       func(c *Config) { c.CommandWait, c.CommandWaitMax = 20*time.Second, 15*time.Second },
+		"MESSAGE_RETENTION":  func(c *Config) { c.MessageRetention = 0 },
+		"CONNECTION_TTL":     func(c *Config) { c.ConnectionTTL = 0 },
+		"COMMAND_TTL":        func(c *Config) { c.CommandTTL = 0 },
+	}
+	for variable, change := range cases {
+		c := good
+		change(&c)
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "("+variable+")") {
+			t.Errorf("Validate with a bad %s: %v", variable, err)
+		}
+	}
+}
+
+func TestLogLevel(t *testing.T) {
+	for v, want := range map[string]slog.Level{"": slog.LevelInfo, "debug": slog.LevelDebug, "WARN": slog.LevelWarn, " error ": slog.LevelError} {
+		if got, err := LogLevel(v); err != nil || got != want {
+			t.Errorf("LogLevel(%q) = %v, %v; want %v", v, got, err, want)
+		}
+	}
+	if _, err := LogLevel("verbose"); err == nil {
+		t.Error("LogLevel(verbose) accepted")
+	}
+}
+
+// On AWS the credentials are the execution role's, from the environment; with a local endpoint
+// they are dummies, whatever the environment holds.
+func TestAWSCredentials(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDROLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_SESSION_TOKEN", "token")
+	for _, c := range []struct {
+		cfg        Config
+		key, token string
+	}{
+		{Config{Region: "eu-west-1"}, "AKIDROLE", "token"},
+		{Config{Region: "eu-west-1", DynamoDBEndpoint: "http://127.0.0.1:8000"}, "local", ""},
+	} {
+		aws, err := c.cfg.AWS(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		creds, err := aws.Credentials.Retrieve(context.Background())
+		if err != nil || creds.AccessKeyID != c.key || creds.SessionToken != c.token || aws.Region != "eu-west-1" {
+			t.Errorf("AWS() for %+v: region %s, credentials %+v (%v); want key %s", c.cfg, aws.Region, creds, err, c.key)
+		}
 	}
 }

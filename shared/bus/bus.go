@@ -7,8 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"strings"
 	"time"
 )
 
@@ -127,15 +125,6 @@ type Settings struct {
 	// SecretARN names a secret whose value is {"username": ..., "password": ...}
 	// (AMQP_SECRET_ARN).
 	SecretARN string
-}
-
-// SettingsFromEnv reads AMQP_URL, AMQP_ENDPOINT and AMQP_SECRET_ARN.
-func SettingsFromEnv() Settings {
-	return Settings{
-		URL:       strings.TrimSpace(os.Getenv("AMQP_URL")),
-		Endpoint:  strings.TrimSpace(os.Getenv("AMQP_ENDPOINT")),
-		SecretARN: strings.TrimSpace(os.Getenv("AMQP_SECRET_ARN")),
-	}
 }
 
 // Validate reports settings that cannot work.

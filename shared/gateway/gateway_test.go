@@ -109,7 +109,7 @@ func TestConnectRequiresSubprotocolAndAuthorizerContext(t *testing.T) {
 	if err != nil || resp.StatusCode != http.StatusOK || resp.Headers["Sec-WebSocket-Protocol"] != "ocpp1.6" {
 		t.Fatalf("connect: %+v, %v", resp, err)
 	}
-	if c, err := st.GetConnection(ctx, "CP1"); err != nil || c.ConnectionID != "c1" || c.TenantID != "t1" {
+	if c, err := st.GetConnection(ctx, "CP1", time.Now()); err != nil || c.ConnectionID != "c1" || c.TenantID != "t1" {
 		t.Fatalf("connection row %+v, %v", c, err)
 	}
 	noProto := req

@@ -226,7 +226,7 @@ func TestAPINotConnectedAndGone(t *testing.T) {
 	if r.Status != http.StatusConflict || !strings.Contains(r.Body["error"].(string), "gone") {
 		t.Fatalf("gone: %d %s", r.Status, r.Raw)
 	}
-	if _, err := st.Store.GetConnection(ctx, "GHOST"); err != store.ErrNotFound {
+	if _, err := st.Store.GetConnection(ctx, "GHOST", time.Now()); err != store.ErrNotFound {
 		t.Fatalf("stale connection row still there: %v", err)
 	}
 }

@@ -64,9 +64,10 @@ var FunctionAccess = map[string]Access{
 		tables.Reservations.Name:     {PutItem, UpdateItem},
 		tables.ChargingProfiles.Name: {Query, PutItem, DeleteItem},
 	}},
-	// disconnect deletes the connection row (if still its own) and logs "disconnected".
+	// disconnect deletes the connection row (if still its own) and logs "disconnected" (only
+	// while no newer connection holds the row: a ConditionCheck).
 	FnDisconnect: {Tables: map[string][]string{
-		tables.Connections.Name: {DeleteItem},
+		tables.Connections.Name: {DeleteItem, ConditionCheckItem},
 		tables.Messages.Name:    {PutItem},
 	}},
 	// The operator API reads and writes every table, including tables added to shared/tables later.

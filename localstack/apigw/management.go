@@ -61,6 +61,14 @@ func (s *Server) serveManagement(w http.ResponseWriter, r *http.Request, id stri
 			LastActiveAt: time.Unix(0, c.lastActive.Load()).UTC().Format(isoLayout),
 		})
 	case http.MethodDelete:
+		// DeleteConnection as API Gateway does it: the socket is closed with 1000 and the
+		// $disconnect route follows ("disconnectStatusCode": 1000, "Connection Closed Normally"
+		// in API Gateway's own $disconnect events, github.com/boto/boto3/issues/3789); the call
+		// answers 204 with no body (the service model's responseCode), and an id that is not
+		// (or no longer) connected is 410 GoneException, "The connection with the provided id no
+		// longer exists" (the DeleteConnection reference lists GoneException, LimitExceeded and
+		// Forbidden; docs.aws.amazon.com/apigateway/latest/developerguide/
+		// apigateway-how-to-call-websocket-api-connections.html).
 		log.Info("closing connection on request of the Management API")
 		c.closeWith(closeNormal, closeDescription(closeNormal))
 		w.WriteHeader(http.StatusNoContent)

@@ -226,7 +226,7 @@ func TestAPINotConnectedAndGone(t *testing.T) {
 	if r.Status != http.StatusConflict || !strings.Contains(r.Body["error"].(string), "gone") {
 		t.Fatalf("gone: %d %s", r.Status, r.Raw)
 	}
-	if _, err := st.Store.GetConnection(ctx, "GHOST"); err != store.ErrNotFound {
+	if _, err := st.Store.GetConnection(ctx, "GHOST", time.Now()); err != store.ErrNotFound {
 		t.Fatalf("stale connection row still there: %v", err)
 	}
 }
@@ -383,7 +383,7 @@ func TestAPIRegistryAndEVSERoutes(t *testing.T) {
 	if created["hasPassword"] != true || created["passwordHash"] != nil || created["tenantId"] != "t1" {
 		t.Fatalf("created %v", created)
 	}
-	if r := op.do("PUT", "/charge-boxes/OTHER", obj("registrationStatus", "Accepted", "evses", obj("1", "DE*ACME*E1"))); r.Status != http.StatusConflict {
+	if r := op.do("PUT", "/charge-boxes/OTHER", obj("registrationStatus", "Accepted", "unsecured", true, "evses", obj("1", "DE*ACME*E1"))); r.Status != http.StatusConflict {
 		t.Fatalf("EVSE id taken: %d %s", r.Status, r.Raw)
 	}
 	b, resp, err := dial(t, st, "REG1", dialOpts{user: "REG1", pass: "a-long-enough-secret"})

@@ -80,7 +80,7 @@ func TestChargingSession(t *testing.T) {
 	if err != nil || len(readings) != 1 || readings[0].SampledValues[0].Value != "14500" {
 		t.Fatalf("readings %+v, %v", readings, err)
 	}
-	c, err := st.Store.GetConnection(ctx, "CP001")
+	c, err := st.Store.GetConnection(ctx, "CP001", time.Now())
 	if err != nil || c.ConnectionID == "" {
 		t.Fatalf("connection %+v, %v", c, err)
 	}
@@ -94,7 +94,7 @@ func TestChargingSession(t *testing.T) {
 
 	_ = b.ws.Close()
 	eventually(t, "connection row removed after close", func() bool {
-		_, err := st.Store.GetConnection(ctx, "CP001")
+		_, err := st.Store.GetConnection(ctx, "CP001", time.Now())
 		return errors.Is(err, store.ErrNotFound)
 	})
 }
@@ -216,24 +216,32 @@ func TestBasicAuth(t *testing.T) {
 }
 
 // TestReconnectRace: a box reconnects and the new $connect runs before the old connection's
-// $disconnect; the new connection's row must survive.
+// $disconnect; the new connection's row must survive and no "disconnected" is logged after the
+// new "connected".
 func TestReconnectRace(t *testing.T) {
-	st := startStack(t, nil)
+	st, logs := startWatchedStack(t)
+	if _, err := st.Store.CreateChargeBox(context.Background(), store.ChargeBox{ChargeBoxID: "RACE1", RegistrationStatus: string(ocpp.RegistrationStatusAccepted), Unsecured: true}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 	old := mustDial(t, st, "RACE1")
-	first, err := st.Store.GetConnection(ctx, "RACE1")
+	first, err := st.Store.GetConnection(ctx, "RACE1", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	fresh := mustDial(t, st, "RACE1")
-	second, err := st.Store.GetConnection(ctx, "RACE1")
+	second, err := st.Store.GetConnection(ctx, "RACE1", time.Now())
 	if err != nil || second.ConnectionID == first.ConnectionID {
 		t.Fatalf("second connection row %+v, %v", second, err)
 	}
 	_ = old.ws.Close()
-	// The old connection's $disconnect has run once its "disconnected" event is logged.
-	eventually(t, "disconnect of the old connection", func() bool { return countRows(t, st.Store, "RACE1") == 3 })
-	c, err := st.Store.GetConnection(ctx, "RACE1")
+	eventually(t, "disconnect of the old connection", func() bool {
+		return logs.find("charge box disconnected", "connectionId", first.ConnectionID) != nil
+	})
+	if n := countRows(t, st.Store, "RACE1"); n != 2 {
+		t.Fatalf("%d frame-log rows, want the two connected events only", n)
+	}
+	c, err := st.Store.GetConnection(ctx, "RACE1", time.Now())
 	if err != nil || c.ConnectionID != second.ConnectionID {
 		t.Fatalf("after the old disconnect the row is %+v, %v; want connection %s", c, err, second.ConnectionID)
 	}

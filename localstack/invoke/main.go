@@ -111,7 +111,7 @@ func invoke(ctx context.Context, cfg config.Config, log *slog.Logger, fn string,
 		register = chargeBoxOf(raw)
 	}
 	if id := register; id != "" {
-		if _, err := st.CreateChargeBox(ctx, store.ChargeBox{ChargeBoxID: id, RegistrationStatus: string(ocpp.RegistrationStatusAccepted), TenantID: cfg.DefaultTenantID}, time.Now()); err != nil {
+		if _, err := st.CreateChargeBox(ctx, store.ChargeBox{ChargeBoxID: id, RegistrationStatus: string(ocpp.RegistrationStatusAccepted), TenantID: cfg.DefaultTenantID, Unsecured: true}, time.Now()); err != nil {
 			return nil, err
 		}
 	}

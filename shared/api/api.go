@@ -24,10 +24,11 @@ import (
 	"github.com/serverless-ocpp/csms/shared/store"
 )
 
-// Poster posts a frame to a charge box's WebSocket connection (the API Gateway Management
-// API; *apigatewaymanagementapi.Client).
+// Poster posts a frame to a charge box's WebSocket connection and closes it (the API Gateway
+// Management API; *apigatewaymanagementapi.Client).
 type Poster interface {
 	PostToConnection(ctx context.Context, in *apigatewaymanagementapi.PostToConnectionInput, opts ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.PostToConnectionOutput, error)
+	DeleteConnection(ctx context.Context, in *apigatewaymanagementapi.DeleteConnectionInput, opts ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.DeleteConnectionOutput, error)
 }
 
 // Options configure the API.

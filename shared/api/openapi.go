@@ -19,6 +19,7 @@ var queryParams = map[string]map[string]any{
 	"next":        {"description": "Opaque token of the next page, from the previous page's next.", "schema": map[string]any{"type": "string"}},
 	"status":      {"description": "Status filter.", "schema": map[string]any{"type": "string"}},
 	"chargeBoxId": {"description": "Only this charge box.", "schema": map[string]any{"type": "string"}},
+	"unsecured":   {"description": "true: only the charge boxes that connect without a password (security profile 0: registered with unsecured true, or stored without a password); false or absent: all.", "schema": map[string]any{"type": "boolean"}},
 	"from":        {"description": "Sessions started at or after this RFC 3339 time.", "schema": map[string]any{"type": "string", "format": "date-time"}},
 	"to":          {"description": "Sessions started at or before this RFC 3339 time.", "schema": map[string]any{"type": "string", "format": "date-time"}},
 }

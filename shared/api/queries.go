@@ -79,7 +79,7 @@ func health(_ *API, w http.ResponseWriter, _ *http.Request) {
 
 func summary(a *API, w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	conns, err := a.store.ListConnections(ctx)
+	conns, err := a.store.ListConnections(ctx, a.now())
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -195,7 +195,7 @@ func getSession(a *API, w http.ResponseWriter, r *http.Request) {
 }
 
 func listConnections(a *API, w http.ResponseWriter, r *http.Request) {
-	conns, err := a.store.ListConnections(r.Context())
+	conns, err := a.store.ListConnections(r.Context(), a.now())
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -227,7 +227,7 @@ func getEVSE(a *API, w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := map[string]any{"evseId": r.PathValue("evseId"), "chargeBoxId": box, "connectorId": connector}
-	conn, err := a.store.GetConnection(ctx, box)
+	conn, err := a.store.GetConnection(ctx, box, a.now())
 	switch {
 	case err == nil:
 		out["connected"] = true
@@ -257,12 +257,25 @@ func listChargeBoxes(a *API, w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	boxes, next, err := a.store.ListChargeBoxes(r.Context(), p)
+	read := a.store.ListChargeBoxes
+	switch r.URL.Query().Get("unsecured") {
+	case "", "false":
+	case "true":
+		read = a.store.ListUnsecuredChargeBoxes
+	default:
+		a.fail(w, r, invalid("unsecured", "unsecured must be true or false"))
+		return
+	}
+	boxes, next, err := read(r.Context(), p)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, list(views(boxes, "configuration"), next))
+	items := make([]map[string]any, len(boxes))
+	for i, b := range boxes {
+		items[i] = boxView(b, "configuration")
+	}
+	writeJSON(w, http.StatusOK, list(items, next))
 }
 
 func getChargeBox(a *API, w http.ResponseWriter, r *http.Request) {
@@ -276,8 +289,7 @@ func getChargeBox(a *API, w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	out := view(b)
-	out["hasPassword"] = b.PasswordHash != ""
+	out := boxView(b)
 	connectors, err := a.store.ListConnectors(ctx, id)
 	if err != nil {
 		a.fail(w, r, err)
@@ -298,7 +310,7 @@ func getChargeBox(a *API, w http.ResponseWriter, r *http.Request) {
 	if !seen.IsZero() {
 		out["lastSeen"] = store.FormatTime(seen)
 	}
-	conn, err := a.store.GetConnection(ctx, id)
+	conn, err := a.store.GetConnection(ctx, id, a.now())
 	switch {
 	case err == nil:
 		out["connected"], out["connection"] = true, view(conn)

@@ -1,10 +1,15 @@
 package api
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi/types"
 
 	"github.com/serverless-ocpp/csms/shared/auth"
 	"github.com/serverless-ocpp/csms/shared/ocpp"
@@ -15,12 +20,65 @@ import (
 type ChargeBoxBody struct {
 	// RegistrationStatus is what BootNotification answers: Accepted, Pending or Rejected.
 	RegistrationStatus string `json:"registrationStatus"`
-	// Password sets the HTTP Basic auth password (16 to 40 characters); "" removes it,
-	// absent keeps it. Only its bcrypt hash is stored and it is never returned.
+	// Password sets the HTTP Basic auth password (16 to 40 characters, OCPP security profile 1
+	// or 2); absent keeps it. A new box needs one unless Unsecured is true. Only its bcrypt
+	// hash is stored and it is never returned.
 	Password *string `json:"password,omitempty"`
-	TenantID string  `json:"tenantId,omitempty"`
+	// Unsecured true registers the box without a password (security profile 0: anyone who
+	// knows its id can connect as it) and removes a stored one; false needs a password. Absent
+	// keeps what is stored.
+	Unsecured *bool  `json:"unsecured,omitempty"`
+	TenantID  string `json:"tenantId,omitempty"`
 	// EVSEs maps connector ids ("1") to EVSE ids; absent keeps the mapping, {} clears it.
 	EVSEs map[string]string `json:"evses,omitempty"`
+}
+
+// Password lengths of OCPP 1.6 security profiles 1 and 2 (AuthorizationKey).
+const (
+	minPassword = 16
+	maxPassword = 40
+)
+
+// registration turns a PUT body into the store's registration, checking what needs no stored
+// state; the store refuses a new box with neither a password nor unsecured true.
+func registration(id string, body ChargeBoxBody) (store.Registration, error) {
+	switch ocpp.RegistrationStatus(body.RegistrationStatus) {
+	case ocpp.RegistrationStatusAccepted, ocpp.RegistrationStatusPending, ocpp.RegistrationStatusRejected:
+	default:
+		return store.Registration{}, invalid("registrationStatus", "registrationStatus must be Accepted, Pending or Rejected")
+	}
+	reg := store.Registration{ChargeBoxID: id, RegistrationStatus: body.RegistrationStatus, TenantID: body.TenantID, EVSEs: body.EVSEs, Unsecured: body.Unsecured}
+	if body.Password != nil {
+		hash, err := hashPassword(*body.Password)
+		if err != nil {
+			return store.Registration{}, err
+		}
+		reg.PasswordHash = &hash
+	}
+	for connector, evse := range body.EVSEs {
+		if n, err := strconv.Atoi(connector); err != nil || n < 1 {
+			return store.Registration{}, invalid("evses."+connector, "evses keys are connector ids (1, 2, ...)")
+		}
+		if evse == "" || len(evse) > 255 {
+			return store.Registration{}, invalid("evses."+connector, "an EVSE id is 1 to 255 characters")
+		}
+	}
+	return reg, nil
+}
+
+// hashPassword checks a password's length and hashes it; "" (remove the password) stays "".
+func hashPassword(password string) (string, error) {
+	if password == "" {
+		return "", nil
+	}
+	if n := len(password); n < minPassword || n > maxPassword {
+		return "", invalid("password", "password must have %d to %d characters (OCPP security profile 1/2)", minPassword, maxPassword)
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return "", invalid("password", "%v", err)
+	}
+	return hash, nil
 }
 
 func putChargeBox(a *API, w http.ResponseWriter, r *http.Request) {
@@ -34,35 +92,23 @@ func putChargeBox(a *API, w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	switch ocpp.RegistrationStatus(body.RegistrationStatus) {
-	case ocpp.RegistrationStatusAccepted, ocpp.RegistrationStatusPending, ocpp.RegistrationStatusRejected:
-	default:
-		a.fail(w, r, invalid("registrationStatus", "registrationStatus must be Accepted, Pending or Rejected"))
+	reg, err := registration(id, body)
+	if err != nil {
+		a.fail(w, r, err)
 		return
 	}
-	reg := store.Registration{ChargeBoxID: id, RegistrationStatus: body.RegistrationStatus, TenantID: body.TenantID, EVSEs: body.EVSEs}
-	if body.Password != nil {
-		hash := ""
-		if *body.Password != "" {
-			var err error
-			if hash, err = auth.HashPassword(*body.Password); err != nil {
-				a.fail(w, r, invalid("password", "%v", err))
-				return
-			}
-		}
-		reg.PasswordHash = &hash
-	}
-	for connector, evse := range body.EVSEs {
-		if n, err := strconv.Atoi(connector); err != nil || n < 1 {
-			a.fail(w, r, invalid("evses."+connector, "evses keys are connector ids (1, 2, ...)"))
-			return
-		}
-		if evse == "" || len(evse) > 255 {
-			a.fail(w, r, invalid("evses."+connector, "an EVSE id is 1 to 255 characters"))
-			return
-		}
-	}
 	b, created, err := a.store.SaveChargeBox(r.Context(), reg, a.now())
+	switch {
+	case errors.Is(err, store.ErrPasswordRequired):
+		err = invalid("password", "a charge box needs a password of %d to %d characters unless the body says \"unsecured\": true (security profile 0; see docs/security.md); removing a password needs \"unsecured\": true too", minPassword, maxPassword)
+	case errors.Is(err, store.ErrUnsecuredWithPassword):
+		err = invalid("unsecured", "an unsecured charge box has no password: give password or \"unsecured\": true, not both")
+	}
+	if err == nil && !created && (reg.PasswordHash != nil || body.Unsecured != nil || body.RegistrationStatus == string(ocpp.RegistrationStatusRejected)) {
+		// The authorizer's answer (credentials, registration status) holds for the life of a
+		// connection: the box must reconnect to be judged by the new registration.
+		err = a.closeConnection(r.Context(), id)
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -71,9 +117,16 @@ func putChargeBox(a *API, w http.ResponseWriter, r *http.Request) {
 	if created {
 		status = http.StatusCreated
 	}
-	out := view(b)
-	out["hasPassword"] = b.PasswordHash != ""
-	writeJSON(w, status, out)
+	writeJSON(w, status, boxView(b))
+}
+
+// boxView renders a charge box without its password hash: hasPassword tells whether it has
+// one, unsecured whether it connects without (flagged, or stored before the flag existed).
+func boxView(b store.ChargeBox, drop ...string) map[string]any {
+	out := view(b, drop...)
+	out["hasPassword"] = b.Secured()
+	out["unsecured"] = !b.Secured()
+	return out
 }
 
 func deleteChargeBox(a *API, w http.ResponseWriter, r *http.Request) {
@@ -82,11 +135,41 @@ func deleteChargeBox(a *API, w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, store.ErrNotFound) {
 		err = notFound("charge box %s is not registered", id)
 	}
+	if err == nil {
+		// A deleted box must not stay connected and served on its old authorization.
+		err = a.closeConnection(r.Context(), id)
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// closeConnection closes a box's live connection through the Management API (DELETE
+// /@connections/{id}). API Gateway closes the socket and delivers $disconnect, whose handler
+// removes the row; a connection already gone (GoneException) has its row removed here.
+func (a *API) closeConnection(ctx context.Context, box string) error {
+	conn, err := a.store.GetConnection(ctx, box, a.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	log := a.log.With("chargeBoxId", box, "connectionId", conn.ConnectionID)
+	_, err = a.post.DeleteConnection(ctx, &apigatewaymanagementapi.DeleteConnectionInput{ConnectionId: &conn.ConnectionID})
+	var gone *types.GoneException
+	switch {
+	case errors.As(err, &gone):
+		log.Warn("connection gone; removing its stale row")
+		a.forget(ctx, box, conn, log)
+	case err != nil:
+		return fmt.Errorf("close connection %s of %s: %w", conn.ConnectionID, box, err)
+	default:
+		log.Info("connection closed after a registry change")
+	}
+	return nil
 }
 
 // IDTagBody is the body of PUT /id-tags/{idTag}.

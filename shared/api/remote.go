@@ -325,7 +325,7 @@ func (a *API) command(w http.ResponseWriter, r *http.Request, box string, action
 
 // newCall builds the CALL for the box's live connection.
 func (a *API) newCall(ctx context.Context, box string, action ocpp.Action, req any) (*call, error) {
-	conn, err := a.store.GetConnection(ctx, box)
+	conn, err := a.store.GetConnection(ctx, box, a.now())
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notConnected(box, "")
 	}
@@ -397,12 +397,15 @@ func (a *API) send(ctx context.Context, c *call) error {
 }
 
 // removeGone replays the disconnect API Gateway did not deliver for a connection found gone.
-func (a *API) removeGone(ctx context.Context, c *call) {
-	if _, err := a.store.Disconnect(ctx, c.box, c.conn.ConnectionID, store.ConnectionEvent{
-		ChargeBoxID: c.box, TenantID: c.conn.TenantID, ConnectionID: c.conn.ConnectionID, EventType: store.EventDisconnected,
+func (a *API) removeGone(ctx context.Context, c *call) { a.forget(ctx, c.box, c.conn, c.log) }
+
+// forget removes the row of a connection found gone, as its lost $disconnect would have.
+func (a *API) forget(ctx context.Context, box string, conn store.Connection, log *slog.Logger) {
+	if _, err := a.store.Disconnect(ctx, box, conn.ConnectionID, store.ConnectionEvent{
+		ChargeBoxID: box, TenantID: conn.TenantID, ConnectionID: conn.ConnectionID, EventType: store.EventDisconnected,
 		Status: store.StatusDisconnected, OccurredAt: a.now(), Retention: a.opts.MessageRetention,
 	}); err != nil {
-		c.log.Error("remove stale connection", "error", err)
+		log.Error("remove stale connection", "error", err)
 	}
 }
 

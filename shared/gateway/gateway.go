@@ -33,7 +33,8 @@ const (
 
 // Options configure the gateway handlers.
 type Options struct {
-	// AutoRegister admits unknown charge boxes and registers them as Accepted.
+	// AutoRegister admits unknown charge boxes and registers them as Accepted and unsecured
+	// (security profile 0: no password). Off by default, and on AWS.
 	AutoRegister    bool
 	DefaultTenantID string
 	// ConnectionTTL bounds a connection row whose $disconnect never arrives.
@@ -59,7 +60,8 @@ func New(st *store.Store, svc *csms.Service, opts Options, log *slog.Logger) *Ha
 var errUnauthorized = errors.New("Unauthorized")
 
 // Authorize is the $connect REQUEST authorizer. It admits a registered charge box (or any valid
-// identity with auto-registration on) whose Basic credentials match when it has a password.
+// identity with auto-registration on) whose Basic credentials match when it has a password; a
+// box registered without one (security profile 0) is admitted on its id alone, with a warning.
 // Unknown boxes get Deny (403), bad credentials "Unauthorized" (401).
 func (h *Handlers) Authorize(ctx context.Context, req events.APIGatewayCustomAuthorizerRequestTypeRequest) (events.APIGatewayCustomAuthorizerResponse, error) {
 	id := req.QueryStringParameters[ctxChargeBoxID]
@@ -72,7 +74,8 @@ func (h *Handlers) Authorize(ctx context.Context, req events.APIGatewayCustomAut
 	switch {
 	case errors.Is(err, store.ErrNotFound) && h.opts.AutoRegister:
 		box, err = h.store.CreateChargeBox(ctx, store.ChargeBox{
-			ChargeBoxID: id, RegistrationStatus: string(ocpp.RegistrationStatusAccepted), TenantID: h.opts.DefaultTenantID, AutoRegistered: true,
+			ChargeBoxID: id, RegistrationStatus: string(ocpp.RegistrationStatusAccepted), TenantID: h.opts.DefaultTenantID,
+			AutoRegistered: true, Unsecured: true,
 		}, h.now())
 		if err != nil {
 			return events.APIGatewayCustomAuthorizerResponse{}, err
@@ -84,9 +87,12 @@ func (h *Handlers) Authorize(ctx context.Context, req events.APIGatewayCustomAut
 	case err != nil:
 		return events.APIGatewayCustomAuthorizerResponse{}, err
 	}
-	if box.PasswordHash != "" && !auth.CheckBasic(header(req.Headers, "Authorization"), id, box.PasswordHash) {
+	switch {
+	case box.Secured() && !auth.CheckBasic(header(req.Headers, "Authorization"), id, box.PasswordHash):
 		log.Warn("connection refused: bad credentials")
 		return events.APIGatewayCustomAuthorizerResponse{}, errUnauthorized
+	case !box.Secured():
+		log.Warn("unsecured charge box admitted on its id alone (security profile 0)")
 	}
 	tenant := box.TenantID
 	if tenant == "" {
@@ -111,6 +117,8 @@ func policy(effect, arn string) events.APIGatewayCustomAuthorizerPolicy {
 
 // Connect handles $connect: the box must offer the ocpp1.6 subprotocol, which is answered
 // exactly; the connection row replaces any earlier one of the box, and "connected" is logged.
+// A $connect older than the stored connection (a slow invocation overtaken by a reconnect) is
+// refused with 409 and changes nothing.
 func (h *Handlers) Connect(ctx context.Context, req events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
 	id, tenant, registration := identity(req.RequestContext)
 	rc := req.RequestContext
@@ -131,6 +139,10 @@ func (h *Handlers) Connect(ctx context.Context, req events.APIGatewayWebsocketPr
 		ChargeBoxID: id, TenantID: tenant, ConnectionID: rc.ConnectionID, EventType: store.EventConnected,
 		IP: rc.Identity.SourceIP, Status: registration, OccurredAt: now, Retention: h.opts.MessageRetention,
 	})
+	if errors.Is(err, store.ErrSuperseded) {
+		log.Warn("connection refused: a newer connection of the box is stored", "connectedAt", store.FormatTime(now))
+		return events.APIGatewayProxyResponse{StatusCode: http.StatusConflict, Body: "a newer connection of this charge box exists"}, nil
+	}
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
@@ -156,7 +168,8 @@ func (h *Handlers) Message(ctx context.Context, req events.APIGatewayWebsocketPr
 }
 
 // Disconnect handles $disconnect: the connection row goes only if it is still this
-// connection's, and "disconnected" is logged.
+// connection's, and "disconnected" is logged unless a newer connection replaced this one
+// (the box is online).
 func (h *Handlers) Disconnect(ctx context.Context, req events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
 	id, tenant, _ := identity(req.RequestContext)
 	rc := req.RequestContext
@@ -164,14 +177,14 @@ func (h *Handlers) Disconnect(ctx context.Context, req events.APIGatewayWebsocke
 		return events.APIGatewayProxyResponse{StatusCode: http.StatusOK}, nil
 	}
 	now := requestTime(rc.RequestTimeEpoch, h.now)
-	removed, err := h.store.Disconnect(ctx, id, rc.ConnectionID, store.ConnectionEvent{
+	outcome, err := h.store.Disconnect(ctx, id, rc.ConnectionID, store.ConnectionEvent{
 		ChargeBoxID: id, TenantID: tenant, ConnectionID: rc.ConnectionID, EventType: store.EventDisconnected,
 		IP: rc.Identity.SourceIP, Status: store.StatusDisconnected, OccurredAt: now, Retention: h.opts.MessageRetention,
 	})
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	h.log.Info("charge box disconnected", "chargeBoxId", id, "connectionId", rc.ConnectionID, "rowRemoved", removed)
+	h.log.Info("charge box disconnected", "chargeBoxId", id, "connectionId", rc.ConnectionID, "outcome", outcome.String())
 	return events.APIGatewayProxyResponse{StatusCode: http.StatusOK}, nil
 }
 

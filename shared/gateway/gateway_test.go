@@ -90,7 +90,7 @@ func TestAuthorize(t *testing.T) {
 	if err != nil || resp.PolicyDocument.Statement[0].Effect != "Allow" || resp.Context["tenantId"] != "dflt" {
 		t.Fatalf("auto-registration: %+v, %v", resp, err)
 	}
-	if b, err := st2.GetChargeBox(ctx, "NEW1"); err != nil || !b.AutoRegistered || b.RegistrationStatus != string(ocpp.RegistrationStatusAccepted) {
+	if b, err := st2.GetChargeBox(ctx, "NEW1"); err != nil || !b.AutoRegistered || !b.Unsecured || b.Secured() || b.RegistrationStatus != string(ocpp.RegistrationStatusAccepted) {
 		t.Fatalf("auto-registered box %+v, %v", b, err)
 	}
 }
@@ -109,7 +109,7 @@ func TestConnectRequiresSubprotocolAndAuthorizerContext(t *testing.T) {
 	if err != nil || resp.StatusCode != http.StatusOK || resp.Headers["Sec-WebSocket-Protocol"] != "ocpp1.6" {
 		t.Fatalf("connect: %+v, %v", resp, err)
 	}
-	if c, err := st.GetConnection(ctx, "CP1"); err != nil || c.ConnectionID != "c1" || c.TenantID != "t1" {
+	if c, err := st.GetConnection(ctx, "CP1", time.Now()); err != nil || c.ConnectionID != "c1" || c.TenantID != "t1" {
 		t.Fatalf("connection row %+v, %v", c, err)
 	}
 	noProto := req
@@ -121,5 +121,35 @@ func TestConnectRequiresSubprotocolAndAuthorizerContext(t *testing.T) {
 	noAuth.RequestContext.Authorizer = nil
 	if resp, _ := h.Connect(ctx, noAuth); resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("no authorizer context: %d", resp.StatusCode)
+	}
+}
+
+// TestLateConnectIsRefused: a $connect whose request time is older than the stored connection's
+// (an invocation overtaken by the box's reconnect) is refused with 409 and changes nothing.
+func TestLateConnectIsRefused(t *testing.T) {
+	h, st := newHandlers(t, false)
+	ctx := context.Background()
+	now := time.Now()
+	connect := func(conn string, at time.Time) int {
+		resp, err := h.Connect(ctx, events.APIGatewayWebsocketProxyRequest{
+			Headers: map[string]string{"Sec-WebSocket-Protocol": "ocpp1.6"},
+			RequestContext: events.APIGatewayWebsocketProxyRequestContext{
+				ConnectionID: conn, RequestTimeEpoch: at.UnixMilli(),
+				Authorizer: map[string]any{"chargeBoxId": "CP1", "tenantId": "t1", "registrationStatus": "Accepted"},
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode
+	}
+	if code := connect("newer", now); code != http.StatusOK {
+		t.Fatalf("connect: %d", code)
+	}
+	if code := connect("older", now.Add(-time.Second)); code != http.StatusConflict {
+		t.Fatalf("late connect: %d, want 409", code)
+	}
+	if c, err := st.GetConnection(ctx, "CP1", now); err != nil || c.ConnectionID != "newer" {
+		t.Fatalf("connection %+v, %v; want the newer one", c, err)
 	}
 }

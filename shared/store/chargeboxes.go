@@ -22,7 +22,11 @@ type ChargeBox struct {
 	// (ocpp.RegistrationStatusAccepted, Pending or Rejected).
 	RegistrationStatus string `dynamodbav:"registrationStatus"`
 	// PasswordHash is the bcrypt hash of the HTTP Basic auth password (security profile 1/2).
-	PasswordHash   string `dynamodbav:"passwordHash,omitempty"`
+	PasswordHash string `dynamodbav:"passwordHash,omitempty"`
+	// Unsecured marks a box the operator registered without a password on purpose (security
+	// profile 0): anyone who knows its id can connect as it. A box stored before the flag
+	// existed with no password is unsecured too (see Secured).
+	Unsecured      bool   `dynamodbav:"unsecured,omitempty"`
 	TenantID       string `dynamodbav:"tenantId,omitempty"`
 	AutoRegistered bool   `dynamodbav:"autoRegistered,omitempty"`
 	CreatedAt      string `dynamodbav:"createdAt,omitempty"`
@@ -79,6 +83,9 @@ type Boot struct {
 	BootedAt                string `dynamodbav:"bootedAt,omitempty"`
 }
 
+// Secured reports whether the box must present its password (HTTP Basic auth) to connect.
+func (b ChargeBox) Secured() bool { return b.PasswordHash != "" }
+
 func boxKey(id string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{"chargeBoxId": str(id)}
 }
@@ -87,11 +94,39 @@ func boxKey(id string) map[string]types.AttributeValue {
 type Registration struct {
 	ChargeBoxID        string
 	RegistrationStatus string
-	// PasswordHash replaces the stored hash when not nil; a pointer to "" removes it.
+	// PasswordHash replaces the stored hash when not nil; a pointer to "" removes it, which
+	// needs Unsecured true.
 	PasswordHash *string
-	TenantID     string
+	// Unsecured, when not nil, says whether the box is registered without a password (security
+	// profile 0). True removes the password; a new password removes the flag.
+	Unsecured *bool
+	TenantID  string
 	// EVSEs replaces the EVSE mapping (connector id -> EVSE id) when not nil.
 	EVSEs map[string]string
+}
+
+// ErrPasswordRequired is returned when a registration would leave a box without a password
+// and not explicitly marked unsecured: a new box without either, a password removed without
+// the flag, or the flag cleared without a password.
+var ErrPasswordRequired = errors.New("a charge box needs a password unless it is registered as unsecured")
+
+// ErrUnsecuredWithPassword is returned when a registration both marks a box unsecured and
+// gives it a password.
+var ErrUnsecuredWithPassword = errors.New("an unsecured charge box has no password")
+
+// check applies the rules above to a registration of a box that exists or not.
+func (r Registration) check(exists bool) error {
+	password := r.PasswordHash != nil && *r.PasswordHash != ""
+	unsecured := r.Unsecured != nil && *r.Unsecured
+	switch {
+	case password && unsecured:
+		return ErrUnsecuredWithPassword
+	case r.PasswordHash != nil && !password && !unsecured,
+		r.Unsecured != nil && !unsecured && !password,
+		!exists && !password && !unsecured:
+		return ErrPasswordRequired
+	}
+	return nil
 }
 
 // GetChargeBox reads a charge box; ErrNotFound when it is not registered.
@@ -105,6 +140,41 @@ func (s *Store) GetChargeBox(ctx context.Context, id string) (ChargeBox, error) 
 func (s *Store) ListChargeBoxes(ctx context.Context, p Page) ([]ChargeBox, string, error) {
 	var out []ChargeBox
 	next, err := s.list(ctx, tables.ChargeBoxes, "", p, &out)
+	return out, next, err
+}
+
+// ListUnsecuredChargeBoxes lists the boxes that connect without a password: those registered
+// as unsecured and those stored without a password before the flag existed. A page holds up to
+// p.Limit of them; the scan goes on until it has them or the registry ends.
+func (s *Store) ListUnsecuredChargeBoxes(ctx context.Context, p Page) ([]ChargeBox, string, error) {
+	start, err := decodeToken(p.Next)
+	if err != nil {
+		return nil, "", err
+	}
+	var out []ChargeBox
+	for {
+		in := &dynamodb.ScanInput{
+			TableName: s.Table(tables.ChargeBoxes), ExclusiveStartKey: start,
+			FilterExpression: aws.String("attribute_not_exists(passwordHash)"),
+		}
+		if p.Limit > 0 {
+			// Never more evaluated than still wanted, so the page ends at the last item read.
+			in.Limit = aws.Int32(p.Limit - int32(len(out)))
+		}
+		res, err := s.db.Scan(ctx, in)
+		if err != nil {
+			return nil, "", fmt.Errorf("list unsecured charge boxes: %w", err)
+		}
+		var boxes []ChargeBox
+		if err := attributevalue.UnmarshalListOfMaps(res.Items, &boxes); err != nil {
+			return nil, "", fmt.Errorf("decode charge boxes: %w", err)
+		}
+		out, start = append(out, boxes...), res.LastEvaluatedKey
+		if len(start) == 0 || (p.Limit > 0 && int32(len(out)) >= p.Limit) {
+			break
+		}
+	}
+	next, err := encodeToken(start)
 	return out, next, err
 }
 
@@ -140,6 +210,9 @@ func (s *Store) SaveChargeBox(ctx context.Context, r Registration, now time.Time
 		old, err := s.readEVSEState(ctx, r.ChargeBoxID)
 		if err != nil {
 			return ChargeBox{}, false, err
+		}
+		if err := r.check(old.exists); err != nil {
+			return ChargeBox{}, false, fmt.Errorf("save charge box %s: %w", r.ChargeBoxID, err)
 		}
 		u, err := registrationUpdate(r, now)
 		if err != nil {
@@ -179,12 +252,14 @@ func registrationUpdate(r Registration, now time.Time) (update, error) {
 	if r.TenantID != "" {
 		u.set("tenantId", str(r.TenantID))
 	}
-	if r.PasswordHash != nil {
-		if *r.PasswordHash == "" {
-			u.remove("passwordHash")
-		} else {
-			u.set("passwordHash", str(*r.PasswordHash))
-		}
+	switch {
+	case r.PasswordHash != nil && *r.PasswordHash != "":
+		u.set("passwordHash", str(*r.PasswordHash))
+		u.remove("unsecured")
+	case r.Unsecured != nil && *r.Unsecured:
+		// check allows removing the password only together with the flag.
+		u.set("unsecured", &types.AttributeValueMemberBOOL{Value: true})
+		u.remove("passwordHash")
 	}
 	if r.EVSEs != nil {
 		if len(r.EVSEs) == 0 {

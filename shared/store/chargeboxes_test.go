@@ -80,7 +80,7 @@ func TestSaveChargeBoxReportsOneCreation(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			reg := store.Registration{ChargeBoxID: "CP1", RegistrationStatus: accepted}
+			reg := store.Registration{ChargeBoxID: "CP1", Unsecured: &unsecured, RegistrationStatus: accepted}
 			if i%2 == 1 {
 				reg.EVSEs = map[string]string{"1": "E-1"}
 			}
@@ -99,5 +99,96 @@ func TestSaveChargeBoxReportsOneCreation(t *testing.T) {
 	}
 	if count != 1 {
 		t.Fatalf("%d saves report a creation, want 1", count)
+	}
+}
+
+func TestRegistrationNeedsPasswordOrUnsecured(t *testing.T) {
+	st := storetest.New(t)
+	ctx := context.Background()
+	hash, no, yes, empty := "$2a$hash", false, true, ""
+	save := func(r store.Registration) (store.ChargeBox, error) {
+		r.RegistrationStatus = accepted
+		b, _, err := st.SaveChargeBox(ctx, r, t0)
+		return b, err
+	}
+	steps := []struct {
+		name          string
+		reg           store.Registration
+		want          error
+		password, flg bool
+	}{
+		{"new box without either", store.Registration{ChargeBoxID: "CP1"}, store.ErrPasswordRequired, false, false},
+		{"new box with both", store.Registration{ChargeBoxID: "CP1", PasswordHash: &hash, Unsecured: &yes}, store.ErrUnsecuredWithPassword, false, false},
+		{"new box with a password", store.Registration{ChargeBoxID: "CP1", PasswordHash: &hash}, nil, true, false},
+		{"update keeping the password", store.Registration{ChargeBoxID: "CP1"}, nil, true, false},
+		{"password removed alone", store.Registration{ChargeBoxID: "CP1", PasswordHash: &empty}, store.ErrPasswordRequired, true, false},
+		{"flag cleared without password", store.Registration{ChargeBoxID: "CP1", Unsecured: &no}, store.ErrPasswordRequired, true, false},
+		{"marked unsecured", store.Registration{ChargeBoxID: "CP1", Unsecured: &yes}, nil, false, true},
+		{"password removed with the flag", store.Registration{ChargeBoxID: "CP1", PasswordHash: &empty, Unsecured: &yes}, nil, false, true},
+		{"secured again", store.Registration{ChargeBoxID: "CP1", PasswordHash: &hash}, nil, true, false},
+	}
+	for _, s := range steps {
+		_, err := save(s.reg)
+		if !errors.Is(err, s.want) || (s.want == nil && err != nil) {
+			t.Fatalf("%s: %v, want %v", s.name, err, s.want)
+		}
+		b, err := st.GetChargeBox(ctx, "CP1")
+		if s.password || s.flg {
+			if err != nil || b.Secured() != s.password || b.Unsecured != s.flg {
+				t.Fatalf("%s: box %+v, %v; want password %v, unsecured %v", s.name, b, err, s.password, s.flg)
+			}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("%s: a refused new box was stored: %v", s.name, err)
+		}
+	}
+}
+
+func TestListUnsecuredChargeBoxes(t *testing.T) {
+	st := storetest.New(t)
+	ctx := context.Background()
+	hash := "$2a$hash"
+	want := map[string]bool{}
+	for i := range 12 {
+		b := store.ChargeBox{ChargeBoxID: fmt.Sprintf("CP%02d", i), RegistrationStatus: accepted}
+		switch i % 3 {
+		case 0:
+			b.PasswordHash = hash
+		case 1:
+			b.Unsecured = true
+			want[b.ChargeBoxID] = true
+		case 2:
+			// Stored before the flag existed: no password, no flag. It is unsecured too.
+			want[b.ChargeBoxID] = true
+		}
+		if _, err := st.CreateChargeBox(ctx, b, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := map[string]bool{}
+	p := store.Page{Limit: 3}
+	for pages := 0; ; pages++ {
+		if pages > 10 {
+			t.Fatal("pagination does not end")
+		}
+		boxes, next, err := st.ListUnsecuredChargeBoxes(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(boxes) > 3 {
+			t.Fatalf("page of %d, limit 3", len(boxes))
+		}
+		for _, b := range boxes {
+			if b.Secured() || got[b.ChargeBoxID] {
+				t.Fatalf("listed %s (secured %v, seen before %v)", b.ChargeBoxID, b.Secured(), got[b.ChargeBoxID])
+			}
+			got[b.ChargeBoxID] = true
+		}
+		if next == "" {
+			break
+		}
+		p.Next = next
+	}
+	if len(got) != len(want) {
+		t.Fatalf("listed %v, want %v", got, want)
 	}
 }

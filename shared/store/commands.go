@@ -58,7 +58,7 @@ type Command struct {
 // BeginCommand writes the pending command and takes the box's single outstanding-call slot on
 // its connection row in one transaction. The slot is free when empty or held past holdUntil of
 // an earlier command (a box that never answered). ErrNotConnected when the box has no
-// connection; ErrBusy when another call is outstanding.
+// connection, another one, or one whose row expired; ErrBusy when another call is outstanding.
 func (s *Store) BeginCommand(ctx context.Context, c Command, now time.Time, hold time.Duration) error {
 	item, err := marshal(c)
 	if err != nil {
@@ -67,8 +67,9 @@ func (s *Store) BeginCommand(ctx context.Context, c Command, now time.Time, hold
 	var u update
 	u.set("pendingCommand", str(c.CommandID))
 	u.set("pendingUntil", num(now.Add(hold).Unix()))
-	cond := u.cond("%s = ", "connectionId") + u.value(str(c.ConnectionID)) +
-		u.cond(" AND (attribute_not_exists(%s) OR %s < ", "pendingCommand", "pendingUntil") + u.value(num(now.Unix())) + ")"
+	at := u.value(num(now.Unix()))
+	cond := u.cond("%s = ", "connectionId") + u.value(str(c.ConnectionID)) + u.cond(" AND %s > ", "expiresAt") + at +
+		u.cond(" AND (attribute_not_exists(%s) OR %s < ", "pendingCommand", "pendingUntil") + at + ")"
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: s.Table(tables.Connections), Key: boxKey(c.ChargeBoxID),
@@ -83,8 +84,8 @@ func (s *Store) BeginCommand(ctx context.Context, c Command, now time.Time, hold
 	}
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) && len(tce.CancellationReasons) > 0 && aws.ToString(tce.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
-		old := tce.CancellationReasons[0].Item
-		if cid, ok := old["connectionId"].(*types.AttributeValueMemberS); !ok || cid.Value != c.ConnectionID {
+		var old Connection
+		if err := attributevalue.UnmarshalMap(tce.CancellationReasons[0].Item, &old); err != nil || old.ConnectionID != c.ConnectionID || !old.Live(now) {
 			return ErrNotConnected
 		}
 		return ErrBusy

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -28,8 +29,13 @@ type Connection struct {
 	PendingUntil   int64  `dynamodbav:"pendingUntil,omitempty"`
 }
 
+// ErrSuperseded is returned by Connect when the box's stored connection is newer than the one
+// connecting: a late $connect never replaces the connection that came after it.
+var ErrSuperseded = errors.New("a newer connection of the charge box is stored")
+
 // Connect stores the connection of a box and logs its "connected" event in one transaction,
-// replacing the row of an earlier connection of the same box (a reconnect).
+// replacing the row of an earlier connection of the same box (a reconnect). A row connected
+// later than c stays, and nothing is written: ErrSuperseded.
 func (s *Store) Connect(ctx context.Context, c Connection, event ConnectionEvent) error {
 	conn, err := marshal(c)
 	if err != nil {
@@ -40,28 +46,54 @@ func (s *Store) Connect(ctx context.Context, c Connection, event ConnectionEvent
 		return err
 	}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{TableName: s.Table(tables.Connections), Item: conn}},
+		{Put: &types.Put{
+			TableName: s.Table(tables.Connections), Item: conn,
+			// connectedAt is the fixed-width FormatTime form, so text order is time order.
+			ConditionExpression:       aws.String("attribute_not_exists(chargeBoxId) OR connectedAt <= :t"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":t": str(c.ConnectedAt)},
+		}},
 		{Put: &types.Put{TableName: s.Table(tables.Messages), Item: row, ConditionExpression: aws.String("attribute_not_exists(seq)")}},
 	}})
-	if reasons := cancellationReasons(err); len(reasons) == 2 && reasons[1] == "ConditionalCheckFailed" {
+	reasons := cancellationReasons(err)
+	switch {
+	case len(reasons) == 2 && reasons[1] == "ConditionalCheckFailed":
 		// The event row exists: this $connect is a replay of one that already took effect.
 		// Writing the row again could overwrite a newer connection, so nothing is written.
 		return nil
-	}
-	if err != nil {
+	case len(reasons) == 2 && reasons[0] == "ConditionalCheckFailed":
+		return fmt.Errorf("connect %s (%s at %s): %w", c.ChargeBoxID, c.ConnectionID, c.ConnectedAt, ErrSuperseded)
+	case err != nil:
 		return fmt.Errorf("connect %s (%s): %w", c.ChargeBoxID, c.ConnectionID, err)
 	}
 	return nil
 }
 
-// Disconnect removes the box's connection row only while it still holds connectionID: when a
-// reconnect's $connect ran before this connection's $disconnect, the new row stays. The
-// "disconnected" event is logged either way, in the same transaction when the row goes. It
-// reports whether the row was removed.
-func (s *Store) Disconnect(ctx context.Context, chargeBoxID, connectionID string, event ConnectionEvent) (bool, error) {
+// Disconnection is what a $disconnect did to the box's connection row.
+type Disconnection int
+
+// Outcomes of Disconnect.
+const (
+	// Removed: the row was this connection's; it went and "disconnected" was logged with it.
+	Removed Disconnection = iota
+	// Offline: there was no row (it expired, or a GoneException cleaned it up); "disconnected"
+	// was logged.
+	Offline
+	// Replaced: a newer connection of the box holds the row. The row stays and nothing is
+	// logged: a "disconnected" after the newer "connected" would tell consumers the box went
+	// offline while it is online.
+	Replaced
+	// Replayed: the event row exists, so this is a retry of a disconnect that took effect.
+	Replayed
+)
+
+// Disconnect ends connectionID of a box: its row goes only while it still holds connectionID
+// (a reconnect's $connect may have run first), and the "disconnected" event is logged unless
+// a newer connection replaced this one. Each write carries its condition, so a concurrent
+// reconnect cannot slip between the check and the write.
+func (s *Store) Disconnect(ctx context.Context, chargeBoxID, connectionID string, event ConnectionEvent) (Disconnection, error) {
 	row, err := event.item()
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	logRow := types.Put{TableName: s.Table(tables.Messages), Item: row, ConditionExpression: aws.String("attribute_not_exists(seq)")}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
@@ -74,34 +106,67 @@ func (s *Store) Disconnect(ctx context.Context, chargeBoxID, connectionID string
 		{Put: &logRow},
 	}})
 	if err == nil {
-		return true, nil
+		return Removed, nil
 	}
 	reasons := cancellationReasons(err)
-	if len(reasons) == 2 && reasons[0] == "ConditionalCheckFailed" && reasons[1] != "ConditionalCheckFailed" {
-		// Another connection owns the row (or none does): keep it, log the event alone.
-		if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: logRow.TableName, Item: row, ConditionExpression: logRow.ConditionExpression}); err != nil && !isConditionFailed(err) {
-			return false, fmt.Errorf("log disconnect of %s: %w", chargeBoxID, err)
-		}
-		return false, nil
+	switch {
+	case len(reasons) == 2 && reasons[1] == "ConditionalCheckFailed":
+		return Replayed, nil
+	case len(reasons) == 2 && reasons[0] == "ConditionalCheckFailed":
+		return s.disconnectWithoutRow(ctx, chargeBoxID, logRow)
 	}
-	if len(reasons) == 2 && reasons[1] == "ConditionalCheckFailed" {
-		// The event row exists: this $disconnect is a retry that already took effect.
-		return false, nil
-	}
-	return false, fmt.Errorf("disconnect %s (%s): %w", chargeBoxID, connectionID, err)
+	return 0, fmt.Errorf("disconnect %s (%s): %w", chargeBoxID, connectionID, err)
 }
 
-// GetConnection returns the live connection of a box; ErrNotFound when it is offline.
-func (s *Store) GetConnection(ctx context.Context, chargeBoxID string) (Connection, error) {
+// disconnectWithoutRow logs the "disconnected" event of a connection that does not hold the
+// box's row, only while no row exists: a row held by another connection is a newer one.
+func (s *Store) disconnectWithoutRow(ctx context.Context, chargeBoxID string, logRow types.Put) (Disconnection, error) {
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{ConditionCheck: &types.ConditionCheck{
+			TableName: s.Table(tables.Connections), Key: boxKey(chargeBoxID),
+			ConditionExpression: aws.String("attribute_not_exists(chargeBoxId)"),
+		}},
+		{Put: &logRow},
+	}})
+	if err == nil {
+		return Offline, nil
+	}
+	reasons := cancellationReasons(err)
+	switch {
+	case len(reasons) == 2 && reasons[1] == "ConditionalCheckFailed":
+		return Replayed, nil
+	case len(reasons) == 2 && reasons[0] == "ConditionalCheckFailed":
+		return Replaced, nil
+	}
+	return 0, fmt.Errorf("log disconnect of %s: %w", chargeBoxID, err)
+}
+
+// Live reports whether the row still stands for an open connection at now: past expiresAt it
+// belongs to a connection whose $disconnect was lost, even before DynamoDB's TTL deletes it
+// (which can take days).
+func (c Connection) Live(now time.Time) bool { return c.ExpiresAt > now.Unix() }
+
+// GetConnection returns the live connection of a box at now; ErrNotFound when it is offline
+// or its row has expired.
+func (s *Store) GetConnection(ctx context.Context, chargeBoxID string, now time.Time) (Connection, error) {
 	var c Connection
-	err := s.get(ctx, tables.Connections, boxKey(chargeBoxID), &c)
-	return c, err
+	if err := s.get(ctx, tables.Connections, boxKey(chargeBoxID), &c); err != nil {
+		return Connection{}, err
+	}
+	if !c.Live(now) {
+		return Connection{}, ErrNotFound
+	}
+	return c, nil
 }
 
-// ListConnections returns every live connection (one row per connected box).
-func (s *Store) ListConnections(ctx context.Context) ([]Connection, error) {
+// ListConnections returns every connection live at now (one row per connected box); expired
+// rows are left out by the scan's filter.
+func (s *Store) ListConnections(ctx context.Context, now time.Time) ([]Connection, error) {
 	var out []Connection
-	p := dynamodb.NewScanPaginator(s.db, &dynamodb.ScanInput{TableName: s.Table(tables.Connections)})
+	p := dynamodb.NewScanPaginator(s.db, &dynamodb.ScanInput{
+		TableName: s.Table(tables.Connections), FilterExpression: aws.String("expiresAt > :now"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(now.Unix())},
+	})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -119,3 +184,18 @@ func (s *Store) ListConnections(ctx context.Context) ([]Connection, error) {
 // ConnectionExpiry is when a connection row expires: API Gateway ends every connection after
 // two hours, so a row older than ttl belongs to a connection whose $disconnect was lost.
 func ConnectionExpiry(now time.Time, ttl time.Duration) int64 { return now.Add(ttl).Unix() }
+
+// String names the outcome in logs.
+func (d Disconnection) String() string {
+	switch d {
+	case Removed:
+		return "removed"
+	case Offline:
+		return "offline"
+	case Replaced:
+		return "replaced"
+	case Replayed:
+		return "replayed"
+	}
+	return "unknown"
+}

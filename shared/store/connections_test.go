@@ -17,23 +17,30 @@ func TestDisconnectKeepsNewerConnection(t *testing.T) {
 		return store.ConnectionEvent{ChargeBoxID: "CP1", ConnectionID: conn, EventType: typ, OccurredAt: at, Retention: time.Hour}
 	}
 	for _, c := range []string{"old", "new"} {
-		if err := st.Connect(ctx, store.Connection{ChargeBoxID: "CP1", ConnectionID: c, ConnectedAt: store.FormatTime(t0), ExpiresAt: t0.Unix()}, ev(c, store.EventConnected, t0)); err != nil {
+		if err := st.Connect(ctx, store.Connection{ChargeBoxID: "CP1", ConnectionID: c, ConnectedAt: store.FormatTime(t0), ExpiresAt: t0.Add(time.Hour).Unix()}, ev(c, store.EventConnected, t0)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	removed, err := st.Disconnect(ctx, "CP1", "old", ev("old", store.EventDisconnected, t0.Add(time.Second)))
-	if err != nil || removed {
-		t.Fatalf("stale disconnect: removed=%v err=%v", removed, err)
+	outcome, err := st.Disconnect(ctx, "CP1", "old", ev("old", store.EventDisconnected, t0.Add(time.Second)))
+	if err != nil || outcome != store.Replaced {
+		t.Fatalf("stale disconnect: %v, %v; want replaced", outcome, err)
 	}
-	c, err := st.GetConnection(ctx, "CP1")
+	c, err := st.GetConnection(ctx, "CP1", t0)
 	if err != nil || c.ConnectionID != "new" {
 		t.Fatalf("connection after stale disconnect: %+v, %v", c, err)
 	}
-	removed, err = st.Disconnect(ctx, "CP1", "new", ev("new", store.EventDisconnected, t0.Add(2*time.Second)))
-	if err != nil || !removed {
-		t.Fatalf("disconnect: removed=%v err=%v", removed, err)
+	// The replaced connection's disconnect logged nothing: no "disconnected" after "connected".
+	if n := len(logRows(t, st, "CP1")); n != 2 {
+		t.Fatalf("%d frame-log rows after the replaced connection's disconnect, want the 2 connected events", n)
 	}
-	if _, err := st.GetConnection(ctx, "CP1"); !errors.Is(err, store.ErrNotFound) {
+	outcome, err = st.Disconnect(ctx, "CP1", "new", ev("new", store.EventDisconnected, t0.Add(2*time.Second)))
+	if err != nil || outcome != store.Removed {
+		t.Fatalf("disconnect: %v, %v; want removed", outcome, err)
+	}
+	if outcome, err := st.Disconnect(ctx, "CP1", "new", ev("new", store.EventDisconnected, t0.Add(2*time.Second))); err != nil || outcome != store.Replayed {
+		t.Fatalf("replayed disconnect: %v, %v", outcome, err)
+	}
+	if _, err := st.GetConnection(ctx, "CP1", t0); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("connection row left: %v", err)
 	}
 	seen, err := st.LastSeen(ctx, "CP1")
@@ -46,7 +53,7 @@ func TestConnectReplayIsIdempotent(t *testing.T) {
 	st := storetest.New(t)
 	ctx := context.Background()
 	connect := func(conn string) error {
-		return st.Connect(ctx, store.Connection{ChargeBoxID: "CP1", ConnectionID: conn, ConnectedAt: store.FormatTime(t0), ExpiresAt: t0.Unix()},
+		return st.Connect(ctx, store.Connection{ChargeBoxID: "CP1", ConnectionID: conn, ConnectedAt: store.FormatTime(t0), ExpiresAt: t0.Add(time.Hour).Unix()},
 			store.ConnectionEvent{ChargeBoxID: "CP1", ConnectionID: conn, EventType: store.EventConnected, OccurredAt: t0, Retention: time.Hour})
 	}
 	if err := connect("first"); err != nil {
@@ -59,7 +66,100 @@ func TestConnectReplayIsIdempotent(t *testing.T) {
 	if err := connect("first"); err != nil {
 		t.Fatalf("replayed connect: %v", err)
 	}
-	if c, err := st.GetConnection(ctx, "CP1"); err != nil || c.ConnectionID != "second" {
+	if c, err := st.GetConnection(ctx, "CP1", t0); err != nil || c.ConnectionID != "second" {
 		t.Fatalf("connection %+v, %v; want the newer one kept", c, err)
+	}
+}
+
+// logRows returns the box's frame-log rows, oldest first.
+func logRows(t *testing.T, st *store.Store, box string) []store.LogRow {
+	t.Helper()
+	rows, _, err := st.ListMessages(context.Background(), box, store.Page{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+func TestLateConnectNeverReplacesNewerConnection(t *testing.T) {
+	st := storetest.New(t)
+	ctx := context.Background()
+	connect := func(conn string, at time.Time) error {
+		return st.Connect(ctx, store.Connection{ChargeBoxID: "CP1", ConnectionID: conn, ConnectedAt: store.FormatTime(at), ExpiresAt: at.Add(time.Hour).Unix()},
+			store.ConnectionEvent{ChargeBoxID: "CP1", ConnectionID: conn, EventType: store.EventConnected, OccurredAt: at, Retention: time.Hour})
+	}
+	if err := connect("newer", t0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	// The $connect of an earlier connection whose invocation ran late.
+	if err := connect("older", t0); !errors.Is(err, store.ErrSuperseded) {
+		t.Fatalf("late connect: %v, want ErrSuperseded", err)
+	}
+	if c, err := st.GetConnection(ctx, "CP1", t0); err != nil || c.ConnectionID != "newer" {
+		t.Fatalf("connection %+v, %v; want the newer one", c, err)
+	}
+	if rows := logRows(t, st, "CP1"); len(rows) != 1 || rows[0].ConnectionID != "newer" {
+		t.Fatalf("frame log %+v: want only the newer connected event", rows)
+	}
+	// Its $disconnect (API Gateway sends none for a refused $connect, but a replay may come)
+	// leaves the newer connection alone and logs nothing.
+	if outcome, err := st.Disconnect(ctx, "CP1", "older", store.ConnectionEvent{ChargeBoxID: "CP1", ConnectionID: "older",
+		EventType: store.EventDisconnected, OccurredAt: t0.Add(2 * time.Second), Retention: time.Hour}); err != nil || outcome != store.Replaced {
+		t.Fatalf("disconnect of the refused connection: %v, %v", outcome, err)
+	}
+	if err := connect("newest", t0.Add(2*time.Second)); err != nil {
+		t.Fatalf("a later connect must replace: %v", err)
+	}
+}
+
+func TestDisconnectWithoutRowLogsOffline(t *testing.T) {
+	st := storetest.New(t)
+	ctx := context.Background()
+	outcome, err := st.Disconnect(ctx, "CP1", "gone", store.ConnectionEvent{ChargeBoxID: "CP1", ConnectionID: "gone",
+		EventType: store.EventDisconnected, Status: store.StatusDisconnected, OccurredAt: t0, Retention: time.Hour})
+	if err != nil || outcome != store.Offline {
+		t.Fatalf("disconnect without row: %v, %v; want offline", outcome, err)
+	}
+	if rows := logRows(t, st, "CP1"); len(rows) != 1 || rows[0].EventType != store.EventDisconnected {
+		t.Fatalf("frame log %+v: want the disconnected event", rows)
+	}
+}
+
+func TestExpiredConnectionIsNotConnected(t *testing.T) {
+	st := storetest.New(t)
+	ctx := context.Background()
+	for _, c := range []struct {
+		box     string
+		expires time.Time
+	}{{"LIVE", t0.Add(time.Minute)}, {"STALE", t0.Add(-time.Second)}, {"EDGE", t0}} {
+		if err := st.Connect(ctx, store.Connection{ChargeBoxID: c.box, ConnectionID: "c-" + c.box, ConnectedAt: store.FormatTime(t0.Add(-time.Hour)), ExpiresAt: c.expires.Unix()},
+			store.ConnectionEvent{ChargeBoxID: c.box, ConnectionID: "c-" + c.box, EventType: store.EventConnected, OccurredAt: t0.Add(-time.Hour), Retention: time.Hour}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := st.GetConnection(ctx, "LIVE", t0); err != nil {
+		t.Fatalf("live connection: %v", err)
+	}
+	for _, box := range []string{"STALE", "EDGE"} {
+		if _, err := st.GetConnection(ctx, box, t0); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("%s: %v, want ErrNotFound for a row past its expiry", box, err)
+		}
+	}
+	conns, err := st.ListConnections(ctx, t0)
+	if err != nil || len(conns) != 1 || conns[0].ChargeBoxID != "LIVE" {
+		t.Fatalf("connections %+v, %v; want LIVE only", conns, err)
+	}
+	err = st.BeginCommand(ctx, store.Command{CommandID: "u1", ChargeBoxID: "STALE", ConnectionID: "c-STALE", Action: "Reset", Request: "{}",
+		Status: store.CommandPending, CreatedAt: store.FormatTime(t0), ExpiresAt: t0.Add(time.Hour).Unix()}, t0, time.Minute)
+	if !errors.Is(err, store.ErrNotConnected) {
+		t.Fatalf("command to an expired connection: %v, want ErrNotConnected", err)
+	}
+	// A reconnect replaces the expired row.
+	if err := st.Connect(ctx, store.Connection{ChargeBoxID: "STALE", ConnectionID: "c2", ConnectedAt: store.FormatTime(t0), ExpiresAt: t0.Add(time.Hour).Unix()},
+		store.ConnectionEvent{ChargeBoxID: "STALE", ConnectionID: "c2", EventType: store.EventConnected, OccurredAt: t0, Retention: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := st.GetConnection(ctx, "STALE", t0); err != nil || c.ConnectionID != "c2" {
+		t.Fatalf("after reconnect %+v, %v", c, err)
 	}
 }

@@ -17,10 +17,10 @@ import (
 func TestEVSERegistrationAndResolution(t *testing.T) {
 	st := storetest.New(t)
 	ctx := context.Background()
-	if _, created, err := st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: "CP1", RegistrationStatus: accepted, EVSEs: map[string]string{"1": "E-ONE"}}, t0); err != nil || !created {
+	if _, created, err := st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: "CP1", Unsecured: &unsecured, RegistrationStatus: accepted, EVSEs: map[string]string{"1": "E-ONE"}}, t0); err != nil || !created {
 		t.Fatalf("save: %v %v", created, err)
 	}
-	if _, _, err := st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: "CP2", RegistrationStatus: accepted, EVSEs: map[string]string{"1": "E-ONE"}}, t0); !errors.Is(err, store.ErrConflict) {
+	if _, _, err := st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: "CP2", Unsecured: &unsecured, RegistrationStatus: accepted, EVSEs: map[string]string{"1": "E-ONE"}}, t0); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("taken EVSE id: %v", err)
 	}
 	tests := []struct {
@@ -43,7 +43,7 @@ func TestEVSERegistrationAndResolution(t *testing.T) {
 		}
 	}
 	// Re-registering without the id frees it.
-	if _, created, err := st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: "CP1", RegistrationStatus: pending, EVSEs: map[string]string{"1": "E-NEW"}}, t0); err != nil || created {
+	if _, created, err := st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: "CP1", Unsecured: &unsecured, RegistrationStatus: pending, EVSEs: map[string]string{"1": "E-NEW"}}, t0); err != nil || created {
 		t.Fatalf("update: %v %v", created, err)
 	}
 	if _, _, err := st.ResolveEVSE(ctx, "E-ONE"); !errors.Is(err, store.ErrNotFound) {
@@ -62,10 +62,10 @@ func TestEVSERegistrationAndResolution(t *testing.T) {
 func TestEVSEConflictWritesNothing(t *testing.T) {
 	st := storetest.New(t)
 	ctx := context.Background()
-	if _, _, err := st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: "CP1", RegistrationStatus: accepted, EVSEs: map[string]string{"1": "E-TAKEN"}}, t0); err != nil {
+	if _, _, err := st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: "CP1", Unsecured: &unsecured, RegistrationStatus: accepted, EVSEs: map[string]string{"1": "E-TAKEN"}}, t0); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err := st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: "CP2", RegistrationStatus: accepted, EVSEs: map[string]string{"1": "E-FREE", "2": "E-TAKEN"}}, t0)
+	_, _, err := st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: "CP2", Unsecured: &unsecured, RegistrationStatus: accepted, EVSEs: map[string]string{"1": "E-FREE", "2": "E-TAKEN"}}, t0)
 	if !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("save with a taken id: %v", err)
 	}
@@ -76,14 +76,14 @@ func TestEVSEConflictWritesNothing(t *testing.T) {
 		t.Fatalf("id of a refused save resolves to %s/%d, %v", box, c, err)
 	}
 	// An update of an existing box that conflicts keeps its mapping too.
-	_, _, err = st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: "CP1", RegistrationStatus: pending, EVSEs: map[string]string{"1": "E-OTHER"}}, t0)
+	_, _, err = st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: "CP1", Unsecured: &unsecured, RegistrationStatus: pending, EVSEs: map[string]string{"1": "E-OTHER"}}, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: "CP3", RegistrationStatus: accepted, EVSEs: map[string]string{"1": "E-THREE"}}, t0); err != nil {
+	if _, _, err := st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: "CP3", Unsecured: &unsecured, RegistrationStatus: accepted, EVSEs: map[string]string{"1": "E-THREE"}}, t0); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: "CP1", RegistrationStatus: rejected, EVSEs: map[string]string{"1": "E-THREE"}}, t0)
+	_, _, err = st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: "CP1", Unsecured: &unsecured, RegistrationStatus: rejected, EVSEs: map[string]string{"1": "E-THREE"}}, t0)
 	if !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("update with a taken id: %v", err)
 	}
@@ -107,7 +107,7 @@ func TestEVSERaceHasOneWinner(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _, errs[i] = st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: fmt.Sprintf("CP%d", i), RegistrationStatus: accepted, EVSEs: map[string]string{"1": "E-RACE"}}, t0)
+			_, _, errs[i] = st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: fmt.Sprintf("CP%d", i), Unsecured: &unsecured, RegistrationStatus: accepted, EVSEs: map[string]string{"1": "E-RACE"}}, t0)
 		}()
 	}
 	wg.Wait()
@@ -137,7 +137,7 @@ func TestEVSERaceHasOneWinner(t *testing.T) {
 func TestEVSEOwnedByAnotherBoxIsNotReleased(t *testing.T) {
 	st := storetest.New(t)
 	ctx := context.Background()
-	if _, _, err := st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: "CP1", RegistrationStatus: accepted, EVSEs: map[string]string{"1": "E-A", "2": "E-B"}}, t0); err != nil {
+	if _, _, err := st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: "CP1", Unsecured: &unsecured, RegistrationStatus: accepted, EVSEs: map[string]string{"1": "E-A", "2": "E-B"}}, t0); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.DB().PutItem(ctx, &dynamodb.PutItemInput{TableName: st.Table(tables.EVSEs), Item: map[string]types.AttributeValue{
@@ -145,7 +145,7 @@ func TestEVSEOwnedByAnotherBoxIsNotReleased(t *testing.T) {
 	}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: "CP1", RegistrationStatus: accepted, EVSEs: map[string]string{"2": "E-B"}}, t0); err != nil {
+	if _, _, err := st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: "CP1", Unsecured: &unsecured, RegistrationStatus: accepted, EVSEs: map[string]string{"2": "E-B"}}, t0); err != nil {
 		t.Fatalf("save releasing a foreign id: %v", err)
 	}
 	if box, c, err := st.ResolveEVSE(ctx, "E-A"); err != nil || box != "CPX" || c != 4 {
@@ -171,7 +171,7 @@ func TestEVSEOwnedByAnotherBoxIsNotReleased(t *testing.T) {
 func TestEVSENamedTwiceGoesToTheLowerConnector(t *testing.T) {
 	st := storetest.New(t)
 	ctx := context.Background()
-	if _, _, err := st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: "CP1", RegistrationStatus: accepted, EVSEs: map[string]string{"3": "E-D", "2": "E-D", "10": "E-D"}}, t0); err != nil {
+	if _, _, err := st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: "CP1", Unsecured: &unsecured, RegistrationStatus: accepted, EVSEs: map[string]string{"3": "E-D", "2": "E-D", "10": "E-D"}}, t0); err != nil {
 		t.Fatal(err)
 	}
 	if box, c, err := st.ResolveEVSE(ctx, "E-D"); err != nil || box != "CP1" || c != 2 {

@@ -17,6 +17,10 @@ var (
 	rejected = string(ocpp.RegistrationStatusRejected)
 )
 
+// unsecured registers test boxes without a password (security profile 0), which the registry
+// allows only when said.
+var unsecured = true
+
 func startSession(box string, connector int, tag string, at time.Time) store.Session {
 	return store.Session{ChargeBoxID: box, ConnectorID: connector, IDTag: tag, MeterStart: 100, StartedAt: store.FormatTime(at)}
 }

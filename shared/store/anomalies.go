@@ -85,8 +85,8 @@ func (s *Store) anomalyUpdate(a Anomaly, now time.Time) (*types.Update, error) {
 	u.set("uniqueId", str(a.UniqueID))
 	expr := *u.expression() + " ADD " + u.name("attempts") + " " + u.value(num(1))
 	return &types.Update{
-		TableName: s.Table(tables.Anomalies),
-		Key:       map[string]types.AttributeValue{"chargeBoxId": str(a.ChargeBoxID), "anomalyKey": str(a.AnomalyKey)},
+		TableName:        s.Table(tables.Anomalies),
+		Key:              map[string]types.AttributeValue{"chargeBoxId": str(a.ChargeBoxID), "anomalyKey": str(a.AnomalyKey)},
 		UpdateExpression: aws.String(expr), ExpressionAttributeNames: u.names, ExpressionAttributeValues: u.values,
 	}, nil
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-		"errors"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"

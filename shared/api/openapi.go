@@ -20,6 +20,7 @@ var queryParams = map[string]map[string]any{
 	"status":      {"description": "Status filter.", "schema": map[string]any{"type": "string"}},
 	"chargeBoxId": {"description": "Only this charge box.", "schema": map[string]any{"type": "string"}},
 	"from":        {"description": "Sessions started at or after this RFC 3339 time.", "schema": map[string]any{"type": "string", "format": "date-time"}},
+	"kind":        {"description": "Anomaly kind: foreign-stop, orphan-stop, foreign-meter-values or unknown-meter-values.", "schema": map[string]any{"type": "string", "enum": anomalyKinds()}},
 	"to":          {"description": "Sessions started at or before this RFC 3339 time.", "schema": map[string]any{"type": "string", "format": "date-time"}},
 }
 
@@ -271,4 +272,12 @@ func schemaOf(t reflect.Type) map[string]any {
 		return s
 	}
 	return map[string]any{}
+}
+
+func anomalyKinds() []any {
+	out := make([]any, len(store.AnomalyKinds))
+	for i, k := range store.AnomalyKinds {
+		out[i] = string(k)
+	}
+	return out
 }

@@ -56,6 +56,8 @@ func Routes() []Route {
 		{Method: "DELETE", Path: "/charge-boxes/{id}", Summary: "Remove a charge box from the registry", Tag: "registry", Status: 204, Errors: []int{404}, handle: deleteChargeBox},
 		{Method: "GET", Path: "/charge-boxes/{id}/sessions", Summary: "Sessions of a charge box, newest first", Tag: "queries", Query: sessionQuery, Status: 200, Errors: []int{400}, handle: chargeBoxSessions},
 		{Method: "GET", Path: "/charge-boxes/{id}/messages", Summary: "Frame log of a charge box, newest first", Tag: "queries", Query: listQuery, Status: 200, Errors: []int{400}, handle: listMessages},
+		{Method: "GET", Path: "/anomalies", Summary: "Frames that named a transaction their box does not own, and orphan stops (stops of ids never issued), fleet-wide", Tag: "queries", Query: []string{"chargeBoxId", "kind", "limit", "next"}, Status: 200, Errors: []int{400}, handle: listAnomalies},
+		{Method: "GET", Path: "/charge-boxes/{id}/anomalies", Summary: "Anomalies of a charge box: its frames that named a transaction it does not own, its orphan stops", Tag: "queries", Query: []string{"kind", "limit", "next"}, Status: 200, Errors: []int{400}, handle: listAnomalies},
 		{Method: "GET", Path: "/reservations", Summary: "Reservations (status computed now: active, consumed, cancelled, expired)", Tag: "queries", Query: []string{"chargeBoxId", "status", "limit", "next"}, Status: 200, Errors: []int{400}, handle: listReservations},
 		{Method: "GET", Path: "/commands/{commandId}", Summary: "Outcome of a remote command", Tag: "remote", Status: 200, Errors: []int{404}, handle: getCommand},
 		{Method: "GET", Path: "/id-tags", Summary: "The authorization list", Tag: "registry", Query: listQuery, Status: 200, Errors: []int{400}, handle: listIDTags},

@@ -51,8 +51,8 @@ type Session struct {
 	StopReason      string `dynamodbav:"stopReason,omitempty"`
 	StopIDTag       string `dynamodbav:"stopIdTag,omitempty"`
 	TransactionData string `dynamodbav:"transactionData,omitempty"`
-	// UnknownStart is set on a session recorded from a StopTransaction whose start the system
-	// never saw.
+	// UnknownStart is set on rows earlier versions wrote for a StopTransaction whose start the
+	// system never saw; such stops are now orphan stops in the anomalies table.
 	UnknownStart bool   `dynamodbav:"unknownStart,omitempty"`
 	AbandonedAt  string `dynamodbav:"abandonedAt,omitempty"`
 	AbandonedBy  int    `dynamodbav:"abandonedBy,omitempty"`

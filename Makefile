@@ -23,9 +23,10 @@ test: ## run every test against real local services (starts DynamoDB Local and R
 test-unit: ## the tests that need no service: DynamoDB Local and RabbitMQ tests skip, the load test too (-short)
 	CI=false DYNAMODB_ENDPOINT= AMQP_URL= $(GO) test -short ./...
 
-fuzz: ## fuzz frame parsing and action decoding for FUZZTIME each (default 30s)
+fuzz: ## fuzz frame parsing, action decoding and MeterValues packing for FUZZTIME each (default 30s)
 	$(GO) test -run '^$$' -fuzz '^FuzzParseFrame$$' -fuzztime $${FUZZTIME:-30s} ./shared/ocpp/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRequest$$' -fuzztime $${FUZZTIME:-30s} ./shared/ocpp/
+	$(GO) test -run '^$$' -fuzz '^FuzzPackMeterValues$$' -fuzztime $${FUZZTIME:-30s} ./shared/store/
 
 build: ## build every Lambda (linux/arm64, provided.al2023) into build/<fn>/bootstrap and build/<fn>.zip
 	@set -e; for fn in $(FUNCTIONS); do \

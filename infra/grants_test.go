@@ -223,6 +223,8 @@ var chargeBoxFrames = []string{
 	`[2,"m5","StartTransaction",{"connectorId":1,"idTag":"TAG","meterStart":0,"timestamp":"2026-11-23T10:00:00Z","reservationId":9}]`,
 	`[2,"m6","StartTransaction",{"connectorId":1,"idTag":"TAG","meterStart":5,"timestamp":"2026-11-23T10:05:00Z"}]`,
 	`[2,"m7","MeterValues",{"connectorId":1,"transactionId":2,"meterValue":[{"timestamp":"2026-11-23T10:10:00Z","sampledValue":[{"value":"10"}]}]}]`,
+	`[2,"m7b","MeterValues",{"connectorId":1,"meterValue":[{"timestamp":"2026-11-23T10:10:00Z","sampledValue":[{"value":"10"}]}]}]`,
+	`[2,"m7c","MeterValues",{"connectorId":1,"transactionId":4242,"meterValue":[{"timestamp":"2026-11-23T10:10:00Z","sampledValue":[{"value":"10"}]}]}]`,
 	`[2,"m8","StopTransaction",{"transactionId":2,"idTag":"TAG","meterStop":20,"timestamp":"2026-11-23T10:20:00Z"}]`,
 	`[2,"m9","StopTransaction",{"transactionId":4242,"meterStop":20,"timestamp":"2026-11-23T10:20:00Z"}]`,
 	`[2,"m10","DataTransfer",{"vendorId":"com.example"}]`,

@@ -91,7 +91,7 @@ func TestLogGroups(t *testing.T) {
 // TestUnroutableMessagesAreCounted: the publisher's "dropped, no queue bound" log line feeds the
 // UnroutableMessages metric its alarm watches; the pattern uses the publisher's own constant.
 func TestUnroutableMessagesAreCounted(t *testing.T) {
-	id, r := devJSON.only(t, "AWS::Logs::MetricFilter")
+	id, r := devJSON.metricFilter(t, "UnroutableMessages")
 	pattern, _ := r.Properties["FilterPattern"].(string)
 	if !strings.Contains(pattern, "$.msg") || !strings.Contains(pattern, publish.UnroutableLog) {
 		t.Errorf("%s: pattern %q does not match the publisher's log line", id, pattern)

@@ -51,15 +51,18 @@ var FunctionAccess = map[string]Access{
 	}},
 	// message answers through the route response, so it never posts to a connection.
 	FnMessage: {Tables: map[string][]string{
-		tables.ChargeBoxes.Name:       {GetItem, UpdateItem},
-		tables.Connectors.Name:        {GetItem, UpdateItem},
-		tables.IDTags.Name:            {GetItem},
-		tables.Sessions.Name:          {PutItem, UpdateItem, Query},
+		tables.ChargeBoxes.Name: {GetItem, UpdateItem},
+		tables.Connectors.Name:  {GetItem, UpdateItem},
+		tables.IDTags.Name:      {GetItem},
+		// ConditionCheckItem: MeterValues checks in its transaction that the sender owns the session.
+		tables.Sessions.Name:          {PutItem, UpdateItem, Query, ConditionCheckItem},
 		tables.TransactionStarts.Name: {GetItem, PutItem, UpdateItem},
-		tables.MeterValues.Name:       {BatchWriteItem},
-		tables.Messages.Name:          {PutItem},
-		tables.Commands.Name:          {GetItem, UpdateItem},
-		tables.Connections.Name:       {UpdateItem},
+		// PutItem: packed readings written in a transaction with that check.
+		tables.MeterValues.Name: {BatchWriteItem, PutItem},
+		tables.Anomalies.Name:   {UpdateItem},
+		tables.Messages.Name:    {PutItem},
+		tables.Commands.Name:    {GetItem, UpdateItem},
+		tables.Connections.Name: {UpdateItem},
 		// Effects of remote-command answers, and StartTransaction consuming a reservation.
 		tables.Reservations.Name:     {PutItem, UpdateItem},
 		tables.ChargingProfiles.Name: {Query, PutItem, DeleteItem},

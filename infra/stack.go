@@ -291,6 +291,7 @@ func NewCentralSystemStack(scope constructs.Construct, id string, props *Central
 	s.HTTPAPI = newHTTPAPI(stack, p, s.Functions.ByName[FnAPI])
 	s.Edge = newEdge(stack, p, s.WebSocket)
 	s.Monitoring = newMonitoring(stack, p, s)
+	newAnomalyMetric(stack, p, s)
 
 	output := func(id, value, description string) {
 		awscdk.NewCfnOutput(stack, &id, &awscdk.CfnOutputProps{Value: &value, Description: &description})

@@ -21,6 +21,7 @@ var queryParams = map[string]map[string]any{
 	"chargeBoxId": {"description": "Only this charge box.", "schema": map[string]any{"type": "string"}},
 	"unsecured":   {"description": "true: only the charge boxes that connect without a password (security profile 0: registered with unsecured true, or stored without a password); false or absent: all.", "schema": map[string]any{"type": "boolean"}},
 	"from":        {"description": "Sessions started at or after this RFC 3339 time.", "schema": map[string]any{"type": "string", "format": "date-time"}},
+	"kind":        {"description": "Anomaly kind: foreign-stop, orphan-stop, foreign-meter-values or unknown-meter-values.", "schema": map[string]any{"type": "string", "enum": anomalyKinds()}},
 	"to":          {"description": "Sessions started at or before this RFC 3339 time.", "schema": map[string]any{"type": "string", "format": "date-time"}},
 }
 
@@ -272,4 +273,12 @@ func schemaOf(t reflect.Type) map[string]any {
 		return s
 	}
 	return map[string]any{}
+}
+
+func anomalyKinds() []any {
+	out := make([]any, len(store.AnomalyKinds))
+	for i, k := range store.AnomalyKinds {
+		out[i] = string(k)
+	}
+	return out
 }

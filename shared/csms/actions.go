@@ -120,15 +120,19 @@ func (s *Service) stopTransaction(ctx context.Context, c *call, req *ocpp.StopTr
 		}
 		data = string(b)
 	}
-	changed, err := s.store.StopSession(ctx, store.Stop{
+	stopped, err := s.store.FinishSession(ctx, store.Stop{
 		ChargeBoxID: c.ChargeBoxID, TenantID: c.TenantID, TransactionID: req.TransactionID, MeterStop: req.MeterStop,
 		StoppedAt: store.FormatTime(req.Timestamp.Time), Reason: string(req.Reason), IDTag: req.IDTag, TransactionData: data,
+		UniqueID: c.UniqueID,
 	}, s.now())
 	if err != nil {
 		return nil, err
 	}
-	if !changed {
-		s.log.Info("stop changed nothing (retry or foreign transaction)", "chargeBoxId", c.ChargeBoxID, "transactionId", req.TransactionID)
+	switch {
+	case stopped.Anomaly != nil:
+		s.logAnomaly(c, stopped.Anomaly)
+	case !stopped.Changed:
+		s.log.Info("stop changed nothing (already finished: a retry)", "chargeBoxId", c.ChargeBoxID, "transactionId", req.TransactionID)
 	}
 	resp := &ocpp.StopTransactionResponse{}
 	if req.IDTag != "" {
@@ -161,29 +165,39 @@ func (s *Service) statusNotification(ctx context.Context, c *call, req *ocpp.Sta
 }
 
 func (s *Service) meterValues(ctx context.Context, c *call, req *ocpp.MeterValuesRequest) (*ocpp.MeterValuesResponse, error) {
-	tx := 0
+	mv := store.MeterValues{ChargeBoxID: c.ChargeBoxID, TenantID: c.TenantID, ConnectorID: req.ConnectorID,
+		UniqueID: c.UniqueID, Source: string(ocpp.MeterValues), Values: make([]store.MeterValue, 0, len(req.MeterValue))}
 	if req.TransactionID != nil {
-		tx = *req.TransactionID
+		mv.TransactionID = *req.TransactionID
 	}
-	readings := make([]store.Reading, 0, len(req.MeterValue))
-	for i, mv := range req.MeterValue {
-		r := store.Reading{
-			ChargeBoxID: c.ChargeBoxID, ConnectorID: req.ConnectorID, TransactionID: tx,
-			ReadingKey: store.ReadingKey(mv.Timestamp.Time, req.ConnectorID, c.UniqueID, i),
-			Timestamp:  store.FormatTime(mv.Timestamp.Time), Source: string(ocpp.MeterValues), UniqueID: c.UniqueID,
-		}
-		for _, sv := range mv.SampledValue {
-			r.SampledValues = append(r.SampledValues, store.SampledValue{
+	for _, v := range req.MeterValue {
+		m := store.MeterValue{Timestamp: store.FormatTime(v.Timestamp.Time), SampledValues: make([]store.SampledValue, 0, len(v.SampledValue))}
+		for _, sv := range v.SampledValue {
+			m.SampledValues = append(m.SampledValues, store.SampledValue{
 				Value: sv.Value, Context: string(sv.Context), Format: string(sv.Format), Measurand: string(sv.Measurand),
 				Phase: string(sv.Phase), Location: string(sv.Location), Unit: string(sv.Unit),
 			})
 		}
-		readings = append(readings, r)
+		mv.Values = append(mv.Values, m)
 	}
-	if err := s.store.PutReadings(ctx, readings); err != nil {
+	stored, err := s.store.PutMeterValues(ctx, mv, s.now())
+	if err != nil {
 		return nil, err
 	}
+	if stored.Anomaly != nil {
+		s.logAnomaly(c, stored.Anomaly)
+	}
 	return &ocpp.MeterValuesResponse{}, nil
+}
+
+// AnomalyLog is the message of the log line written for every frame that was not allowed to
+// change what it named (an anomaly record); infra/ counts these lines in a CloudWatch metric.
+const AnomalyLog = "anomaly: frame named a transaction the charge box does not own"
+
+// logAnomaly writes the anomaly's log line, one per attempt.
+func (s *Service) logAnomaly(c *call, a *store.Anomaly) {
+	s.log.Warn(AnomalyLog, "chargeBoxId", c.ChargeBoxID, "uniqueId", c.UniqueID, "action", c.Action,
+		"anomalyKind", a.Kind, "transactionId", a.TransactionID, "ownerChargeBoxId", a.OwnerChargeBoxID, "anomalyKey", a.AnomalyKey)
 }
 
 // dataTransfer answers vendor messages; the frame log keeps what was sent.

@@ -3,6 +3,7 @@ package csms
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -211,14 +212,19 @@ func TestTransactionLifecycle(t *testing.T) {
 		t.Fatalf("finished session %+v", sess)
 	}
 
-	// A stop for a transaction the system never started is accepted and recorded.
+	// A stop for a transaction the system never started is accepted and kept as an orphan
+	// stop of the box, never as a session.
 	var unknown ocpp.StopTransactionResponse
 	f.call("StopTransaction", `{"transactionId":424242,"meterStop":10,"timestamp":"2026-11-23T12:00:00Z"}`, &unknown)
 	if unknown.IDTagInfo != nil {
 		t.Fatalf("idTagInfo without idTag: %+v", unknown)
 	}
-	if s, err := f.st.GetSession(ctx, 424242); err != nil || !s.UnknownStart {
-		t.Fatalf("unknown stop not recorded: %+v, %v", s, err)
+	if _, err := f.st.GetSession(ctx, 424242); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("orphan stop became a session: %v", err)
+	}
+	orphans, _, err := f.st.ListAnomalies(ctx, store.AnomalyFilter{ChargeBoxID: "CP1", Kind: store.AnomalyOrphanStop}, store.Page{})
+	if err != nil || len(orphans) != 1 || orphans[0].TransactionID != 424242 || *orphans[0].MeterStop != 10 {
+		t.Fatalf("orphan stops %+v, %v", orphans, err)
 	}
 }
 

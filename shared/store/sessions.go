@@ -51,8 +51,8 @@ type Session struct {
 	StopReason      string `dynamodbav:"stopReason,omitempty"`
 	StopIDTag       string `dynamodbav:"stopIdTag,omitempty"`
 	TransactionData string `dynamodbav:"transactionData,omitempty"`
-	// UnknownStart is set on a session recorded from a StopTransaction whose start the system
-	// never saw.
+	// UnknownStart is set on rows earlier versions wrote for a StopTransaction whose start the
+	// system never saw; such stops are now orphan stops in the anomalies table.
 	UnknownStart bool   `dynamodbav:"unknownStart,omitempty"`
 	AbandonedAt  string `dynamodbav:"abandonedAt,omitempty"`
 	AbandonedBy  int    `dynamodbav:"abandonedBy,omitempty"`
@@ -104,12 +104,13 @@ func (s *Store) Start(ctx context.Context, sess Session, now time.Time) (Started
 	if err != nil {
 		return Started{}, err
 	}
-	sess.TransactionID, sess.Status, sess.CreatedAt = id, SessionRunning, FormatTime(now)
+	sess.Status, sess.CreatedAt = SessionRunning, FormatTime(now)
 	sess.RunningIDTag, sess.RunningChargeBoxID = sess.IDTag, sess.ChargeBoxID
 	// A start naming a reservation consumes it in the same transaction; when the reservation
 	// is unknown, expired or used, the start is stored without it.
 	sess.ReservationConsumed = sess.ReservationID != nil
-	for attempt := 0; attempt < 8; attempt++ {
+	for attempt, skipped := 0, 0; attempt < 8; {
+		sess.TransactionID = id
 		conn, err := s.GetConnector(ctx, sess.ChargeBoxID, sess.ConnectorID)
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return Started{}, err
@@ -119,25 +120,36 @@ func (s *Store) Start(ctx context.Context, sess Session, now time.Time) (Started
 			return Started{TransactionID: id, IDTagStatus: sess.IDTagStatus}, nil
 		}
 		reasons := cancellationReasons(err)
-		if reasons == nil {
+		switch {
+		case reasons == nil:
 			return Started{}, err
-		}
-		if sess.ReservationConsumed && reasons[len(reasons)-1] == "ConditionalCheckFailed" && reasons[0] != "ConditionalCheckFailed" {
-			sess.ReservationConsumed = false
-			continue
-		}
-		if reasons[0] == "ConditionalCheckFailed" {
+		case reasons[0] == "ConditionalCheckFailed":
 			// Another attempt of the same start won; hand out its id.
 			return s.startedAs(ctx, key)
+		case reasons[1] == "ConditionalCheckFailed" && skipped < maxSquatted:
+			// The id already has a session (a row written before orphan stops had a table of
+			// their own): take the next id. Nothing a box sends can create such rows now.
+			skipped++
+			if id, err = s.nextTransactionID(ctx); err != nil {
+				return Started{}, err
+			}
+			continue
+		case sess.ReservationConsumed && reasons[len(reasons)-1] == "ConditionalCheckFailed":
+			sess.ReservationConsumed = false
+			continue
 		}
 		// The connector changed under us (another start or a stop) or the transaction
 		// conflicted: read again and retry.
 		if err := sleep(ctx, attempt); err != nil {
 			return Started{}, err
 		}
+		attempt++
 	}
 	return Started{}, fmt.Errorf("start session on %s/%d: too much contention", sess.ChargeBoxID, sess.ConnectorID)
 }
+
+// maxSquatted bounds how many ids already holding a session one start passes over.
+const maxSquatted = 1000
 
 // startTransact writes the start key, the session and the connector's running transaction;
 // with abandon, the session that held the connector (oldTx) is closed as abandoned.
@@ -339,12 +351,33 @@ type Stop struct {
 	Reason          string
 	IDTag           string
 	TransactionData string
+	// UniqueID is the frame's uniqueId, kept on an anomaly the stop causes.
+	UniqueID string
 }
 
-// StopSession finishes a session. A retry, or a stop of a session of another box, changes
-// nothing. A stop for a transaction id the system never gave out is recorded as a finished
-// session marked unknownStart. It reports whether anything changed.
+// Stopped is the outcome of FinishSession.
+type Stopped struct {
+	// Changed tells that the sender's session was finished now (not a retry).
+	Changed bool
+	// Anomaly is set when the stop named a transaction of another box (AnomalyForeignStop) or
+	// one never issued (AnomalyOrphanStop); First tells that this content was new.
+	Anomaly *Anomaly
+	First   bool
+}
+
+// StopSession is FinishSession for callers that need only whether the session changed.
 func (s *Store) StopSession(ctx context.Context, st Stop, now time.Time) (bool, error) {
+	r, err := s.FinishSession(ctx, st, now)
+	return r.Changed, err
+}
+
+// FinishSession finishes a session of the sender. The ownership check rides on the write: the
+// session changes only when it exists, belongs to the sending box and is not finished. A retry
+// (by content: the same transaction id, whatever the uniqueId) changes nothing. A stop of another
+// box's transaction changes nothing of it and is recorded as an anomaly; a stop of an id never
+// issued is recorded as an orphan stop of the sender in the anomalies table, a key space the
+// allocator never uses, and is never published as a finished session.
+func (s *Store) FinishSession(ctx context.Context, st Stop, now time.Time) (Stopped, error) {
 	var u update
 	endRunning(&u)
 	u.set("status", str(SessionFinished))
@@ -368,42 +401,42 @@ func (s *Store) StopSession(ctx context.Context, st Stop, now time.Time) (bool, 
 	if err == nil {
 		var sess Session
 		if err := attributevalue.UnmarshalMap(res.Attributes, &sess); err != nil {
-			return true, fmt.Errorf("decode session: %w", err)
+			return Stopped{Changed: true}, fmt.Errorf("decode session: %w", err)
 		}
-		return true, s.releaseConnector(ctx, sess)
+		return Stopped{Changed: true}, s.releaseConnector(ctx, sess)
 	}
 	var ccf *types.ConditionalCheckFailedException
 	if !errors.As(err, &ccf) {
-		return false, fmt.Errorf("stop session %d: %w", st.TransactionID, err)
+		return Stopped{}, fmt.Errorf("stop session %d: %w", st.TransactionID, err)
 	}
-	if len(ccf.Item) > 0 {
-		return false, nil // finished already (a retry), or another box's transaction
+	var old Session
+	if err := attributevalue.UnmarshalMap(ccf.Item, &old); err != nil {
+		return Stopped{}, fmt.Errorf("decode session %d: %w", st.TransactionID, err)
 	}
-	return s.recordUnknownStop(ctx, st, now)
+	if len(ccf.Item) > 0 && old.ChargeBoxID == st.ChargeBoxID {
+		return Stopped{}, nil // finished already: a retry
+	}
+	return s.recordStopAnomaly(ctx, st, old, len(ccf.Item) > 0, now)
 }
 
-func (s *Store) recordUnknownStop(ctx context.Context, st Stop, now time.Time) (bool, error) {
+// recordStopAnomaly keeps a stop that may not change a session: of another box's session
+// (old) when exists, else of an id never issued.
+func (s *Store) recordStopAnomaly(ctx context.Context, st Stop, old Session, exists bool, now time.Time) (Stopped, error) {
 	stop := st.MeterStop
-	item, err := marshal(Session{
-		TransactionID: st.TransactionID, ChargeBoxID: st.ChargeBoxID, TenantID: st.TenantID, Status: SessionFinished,
-		CreatedAt: FormatTime(now), MeterStop: &stop, StoppedAt: st.StoppedAt, StopReason: st.Reason, StopIDTag: st.IDTag,
-		TransactionData: st.TransactionData, UnknownStart: true, FinishedAt: FormatTime(now),
-	})
+	a := Anomaly{
+		ChargeBoxID: st.ChargeBoxID, Kind: AnomalyOrphanStop, TenantID: st.TenantID, Action: "StopTransaction",
+		TransactionID: st.TransactionID, UniqueID: st.UniqueID, MeterStop: &stop, StoppedAt: st.StoppedAt,
+		StopReason: st.Reason, StopIDTag: st.IDTag, TransactionData: st.TransactionData,
+	}
+	if exists {
+		a.Kind, a.OwnerChargeBoxID = AnomalyForeignStop, old.ChargeBoxID
+		connector := old.ConnectorID
+		a.OwnerConnectorID = &connector
+	}
+	a.AnomalyKey = AnomalyKey(a.Kind, st.TransactionID, st.StoppedAt)
+	first, err := s.RecordAnomaly(ctx, a, now)
 	if err != nil {
-		return false, err
+		return Stopped{}, err
 	}
-	// meterStart and connectorId are unknown: leave them out rather than store zeros.
-	delete(item, "meterStart")
-	delete(item, "connectorId")
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: s.Table(tables.Sessions), Item: item,
-		ConditionExpression: aws.String("attribute_not_exists(transactionId)"),
-	})
-	if isConditionFailed(err) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("record stop of unknown transaction %d: %w", st.TransactionID, err)
-	}
-	return true, nil
+	return Stopped{Anomaly: &a, First: first}, nil
 }

@@ -106,18 +106,18 @@ func TestStopSessionIsIdempotentAndRecordsUnknown(t *testing.T) {
 	if c, _ := st.GetConnector(ctx, "CP1", 1); c.RunningTransactionID != 0 {
 		t.Fatalf("connector still holds %d", c.RunningTransactionID)
 	}
-	// A stop from another box for this id changes nothing.
-	if changed, err := st.StopSession(ctx, store.Stop{ChargeBoxID: "CP2", TransactionID: id, MeterStop: 1, StoppedAt: stop.StoppedAt}, t0); err != nil || changed {
-		t.Fatalf("foreign stop: changed=%v err=%v", changed, err)
+	// A stop from another box for this id changes nothing and is an anomaly of that box.
+	foreign, err := st.FinishSession(ctx, store.Stop{ChargeBoxID: "CP2", TransactionID: id, MeterStop: 1, StoppedAt: stop.StoppedAt}, t0)
+	if err != nil || foreign.Changed || foreign.Anomaly == nil || foreign.Anomaly.Kind != store.AnomalyForeignStop || foreign.Anomaly.OwnerChargeBoxID != "CP1" {
+		t.Fatalf("foreign stop: %+v, %v", foreign, err)
 	}
-	// A stop for an id never given out is recorded as such.
-	changed, err = st.StopSession(ctx, store.Stop{ChargeBoxID: "CP1", TransactionID: 777, MeterStop: 42, StoppedAt: stop.StoppedAt}, t0)
-	if err != nil || !changed {
-		t.Fatalf("unknown stop: changed=%v err=%v", changed, err)
+	// A stop for an id never given out is an orphan stop of its box, never a session.
+	orphan, err := st.FinishSession(ctx, store.Stop{ChargeBoxID: "CP1", TransactionID: 777, MeterStop: 42, StoppedAt: stop.StoppedAt}, t0)
+	if err != nil || orphan.Changed || orphan.Anomaly == nil || orphan.Anomaly.Kind != store.AnomalyOrphanStop || !orphan.First {
+		t.Fatalf("orphan stop: %+v, %v", orphan, err)
 	}
-	unknown, err := st.GetSession(ctx, 777)
-	if err != nil || !unknown.UnknownStart || unknown.Status != store.SessionFinished {
-		t.Fatalf("unknown session %+v, %v", unknown, err)
+	if _, err := st.GetSession(ctx, 777); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("orphan stop made a session: %v", err)
 	}
 }
 

@@ -134,10 +134,20 @@ var ChargingProfiles = Table{Name: "charging-profiles", PartitionKey: s("chargeB
 // default form "<chargeBoxId>*<connectorId>".
 var EVSEs = Table{Name: "evses", PartitionKey: s("evseId")}
 
+// Anomalies holds what a charge box tried and was not allowed to change: a StopTransaction or
+// MeterValues naming another box's (or connector's) transaction, and stops of transaction ids
+// never issued (orphan stops, kept here so they can never collide with an issued id). One item
+// per box and content (anomalyKey is "<kind>#<transactionId>#<content>"); byKind lists one kind
+// fleet-wide in detection order. No stream: nothing here is published.
+var Anomalies = Table{
+	Name: "anomalies", PartitionKey: s("chargeBoxId"), SortKey: ps("anomalyKey"),
+	Indexes: []Index{{Name: "byKind", PartitionKey: s("kind"), SortKey: ps("detectedAt")}},
+}
+
 // CounterKey is the TransactionStarts item that holds the last transaction id given out.
 const CounterKey = "#counter"
 
 // All lists every table, in a fixed order.
 func All() []Table {
-	return []Table{ChargeBoxes, Connections, Connectors, IDTags, Sessions, TransactionStarts, MeterValues, Messages, Commands, Reservations, ChargingProfiles, EVSEs}
+	return []Table{ChargeBoxes, Connections, Connectors, IDTags, Sessions, TransactionStarts, MeterValues, Messages, Commands, Reservations, ChargingProfiles, EVSEs, Anomalies}
 }

@@ -113,10 +113,25 @@ func lifeSteps(txID *int) []step {
 		msg("Authorize", "authorize.json"),
 		msg("StartTransaction", "start-transaction.json"),
 		{name: "MeterValues", function: "message", file: "message/meter-values.json", patch: useTx},
+		{name: "MeterValues (retry with a new uniqueId)", function: "message", file: "message/meter-values.json", patch: func(b string) string {
+			return strings.Replace(useTx(b), "meter-values-1", "meter-values-2", 1)
+		}},
+		{name: "MeterValues (1,912 elements)", function: "message", file: "message/meter-values.json", patch: func(b string) string {
+			return manyMeterValues(useTx(b), 1912)
+		}},
+		{name: "MeterValues (a transaction the box does not own)", function: "message", file: "message/meter-values.json", patch: func(b string) string {
+			return strings.Replace(useTx(b), `"connectorId":1`, `"connectorId":2`, 1)
+		}},
 		msg("Heartbeat", "heartbeat.json"),
 		{name: "StopTransaction", function: "message", file: "message/stop-transaction.json", patch: useTx},
 		{name: "StopTransaction (retry)", function: "message", file: "message/stop-transaction.json", patch: func(b string) string {
 			return strings.Replace(useTx(b), "stop-transaction-1", "stop-transaction-2", 1)
+		}},
+		{name: "StopTransaction (a transaction never issued)", function: "message", file: "message/stop-transaction.json", patch: func(b string) string {
+			return strings.Replace(strings.Replace(b, `"transactionId":1001`, `"transactionId":2000000000`, 1), "stop-transaction-1", "stop-transaction-3", 1)
+		}},
+		{name: "StartTransaction (retry with a new uniqueId)", function: "message", file: "message/start-transaction.json", patch: func(b string) string {
+			return strings.Replace(b, "start-transaction-1", "start-transaction-2", 1)
 		}},
 		msg("DataTransfer", "data-transfer.json"),
 		msg("DiagnosticsStatusNotification", "diagnostics-status-notification.json"),
@@ -127,6 +142,23 @@ func lifeSteps(txID *int) []step {
 		msg("unknown action", "unknown-action.json"),
 		{name: "$disconnect", function: "disconnect", file: "disconnect/disconnect.json"},
 	}
+}
+
+// manyMeterValues replaces the meterValue array of a MeterValues frame with n elements of one
+// short value each: what fits in API Gateway's 128 KB message.
+func manyMeterValues(body string, n int) string {
+	i, j := strings.Index(body, `"meterValue":[`), strings.LastIndex(body, "]}]")
+	if i < 0 || j < i {
+		return body
+	}
+	var b strings.Builder
+	for k := range n {
+		if k > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"timestamp":"2026-11-23T10:%02d:%02dZ","sampledValue":[{"value":"%d"}]}`, 20+k/60, k%60, k%10)
+	}
+	return body[:i] + `"meterValue":[` + b.String() + body[j:]
 }
 
 // transactionID reads the transaction id from StartTransaction's CALLRESULT.

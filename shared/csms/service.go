@@ -163,7 +163,7 @@ func (s *Service) dispatch(ctx context.Context, c *call, frame ocpp.Frame, log *
 	h, handled := handlers[ocpp.Action(frame.Action)]
 	switch {
 	case !known:
-		return fail(ocpp.Errorf(ocpp.NotImplemented, "", "unknown action %q", frame.Action))
+		return fail(ocpp.Errorf(ocpp.NotImplemented, "", "unknown action %q", ocpp.Excerpt(frame.Action)))
 	case !handled || spec.Initiator == ocpp.CentralSystem:
 		return fail(ocpp.Errorf(ocpp.NotSupported, "", "%s is not sent by a charge box", frame.Action))
 	}

@@ -50,6 +50,9 @@ type Config struct {
 	CommandWaitMax time.Duration
 	// CommandTTL is how long remote-command outcomes stay queryable.
 	CommandTTL time.Duration
+	// ClockSkew is how far ahead of the receipt time a charge box's timestamp may be before
+	// it is flagged (timestampAhead); box timestamps never order what is stored.
+	ClockSkew time.Duration
 
 	// AMQPURL is the RabbitMQ URL of the publisher; empty locally means "print, do not publish".
 	AMQPURL string
@@ -75,6 +78,7 @@ func Load() (Config, error) {
 		CommandWait:        l.seconds("COMMAND_WAIT", 10*time.Second),
 		CommandWaitMax:     l.seconds("COMMAND_WAIT_MAX", 25*time.Second),
 		CommandTTL:         l.duration("COMMAND_TTL", 7*24*time.Hour),
+		ClockSkew:          l.seconds("CLOCK_SKEW", 5*time.Minute),
 		AMQPURL:            l.str("AMQP_URL", ""),
 		APIToken:           l.str("API_TOKEN", ""),
 	}

@@ -22,7 +22,7 @@ func FromConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (*Hand
 	st := store.New(store.NewClient(awsCfg, cfg.DynamoDBEndpoint), cfg.TablePrefix)
 	svc := csms.New(st, csms.Options{
 		HeartbeatInterval: cfg.HeartbeatInterval, AcceptUnknownTags: cfg.AcceptUnknownTags,
-		KnownVendorIDs: cfg.KnownVendorIDs, MessageRetention: cfg.MessageRetention,
+		KnownVendorIDs: cfg.KnownVendorIDs, MessageRetention: cfg.MessageRetention, ClockSkew: cfg.ClockSkew,
 	}, log)
 	return New(st, svc, Options{
 		AutoRegister: cfg.AutoRegister, DefaultTenantID: cfg.DefaultTenantID,

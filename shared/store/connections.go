@@ -116,6 +116,13 @@ func (s *Store) ListConnections(ctx context.Context) ([]Connection, error) {
 	return out, nil
 }
 
+// ListConnectionsPage returns one page of the live connections.
+func (s *Store) ListConnectionsPage(ctx context.Context, p Page) ([]Connection, string, error) {
+	var out []Connection
+	next, err := s.list(ctx, tables.Connections, "", p, &out)
+	return out, next, err
+}
+
 // ConnectionExpiry is when a connection row expires: API Gateway ends every connection after
 // two hours, so a row older than ttl belongs to a connection whose $disconnect was lost.
 func ConnectionExpiry(now time.Time, ttl time.Duration) int64 { return now.Add(ttl).Unix() }

@@ -160,7 +160,7 @@ func (s *Store) LastSeen(ctx context.Context, chargeBoxID string) (time.Time, er
 
 // ListMessages lists a box's frame log, newest first.
 func (s *Store) ListMessages(ctx context.Context, box string, p Page) ([]LogRow, string, error) {
-	start, err := decodeToken(p.Next)
+	start, err := tablePosition(tables.Messages).in("chargeBoxId", box).decode(p.Next)
 	if err != nil {
 		return nil, "", err
 	}

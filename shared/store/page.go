@@ -1,12 +1,15 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -29,7 +32,11 @@ type Page struct {
 // list reads one page of a table: a Query on its partition key when key is set, a Scan
 // otherwise. out points to a slice of items.
 func (s *Store) list(ctx context.Context, t tables.Table, key string, p Page, out any) (string, error) {
-	start, err := decodeToken(p.Next)
+	pos := tablePosition(t)
+	if key != "" {
+		pos = pos.in(t.PartitionKey.Name, key)
+	}
+	start, err := pos.decode(p.Next)
 	if err != nil {
 		return "", err
 	}
@@ -110,8 +117,81 @@ func encodeToken(key map[string]types.AttributeValue) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// decodeToken reverses encodeToken; keys are strings or numbers only.
-func decodeToken(token string) (map[string]types.AttributeValue, error) {
+// position is the shape of the key a listing's pages end on: DynamoDB's LastEvaluatedKey holds
+// the table's key attributes and, when an index is read, the index's. A token is accepted only
+// when it has exactly these attributes, each of its type and within DynamoDB's key limits, and
+// lies inside the part of the table the listing reads (the queried partition, the sort-key
+// range), so a forged, truncated or foreign token is ErrBadToken, never a DynamoDB error.
+type position struct {
+	keys []tables.Attribute
+	// fixed are the values some attributes must have (the partition a Query reads).
+	fixed map[string]string
+	// within bounds a string attribute (a BETWEEN key condition), inclusive.
+	within map[string][2]string
+}
+
+// tablePosition is the position of a listing of t itself.
+func tablePosition(t tables.Table) position {
+	p := position{keys: []tables.Attribute{t.PartitionKey}}
+	if t.SortKey != nil {
+		p.keys = append(p.keys, *t.SortKey)
+	}
+	return p
+}
+
+// indexPosition is the position of a listing of t's index named index.
+func indexPosition(t tables.Table, index string) position {
+	p := tablePosition(t)
+	for _, ix := range t.Indexes {
+		if ix.Name != index {
+			continue
+		}
+		p.add(ix.PartitionKey)
+		if ix.SortKey != nil {
+			p.add(*ix.SortKey)
+		}
+	}
+	return p
+}
+
+func (p *position) add(a tables.Attribute) {
+	for _, k := range p.keys {
+		if k.Name == a.Name {
+			return
+		}
+	}
+	p.keys = append(p.keys, a)
+}
+
+// in requires attribute name to hold value (the partition key of a Query).
+func (p position) in(name, value string) position {
+	fixed := map[string]string{name: value}
+	for k, v := range p.fixed {
+		fixed[k] = v
+	}
+	p.fixed = fixed
+	return p
+}
+
+// between requires attribute name to lie in [from, to].
+func (p position) between(name, from, to string) position {
+	within := map[string][2]string{name: {from, to}}
+	for k, v := range p.within {
+		within[k] = v
+	}
+	p.within = within
+	return p
+}
+
+// DynamoDB's key size limits: 2048 bytes for a partition key, 1024 for a sort key. The
+// stricter one is applied to every attribute of a token.
+const maxKeyBytes = 1024
+
+// maxKeyNumber bounds the numbers of a token: the numeric keys are 32-bit ids.
+const maxKeyNumber = 1 << 53
+
+// decode reverses encodeToken for this position; "" is the first page.
+func (p position) decode(token string) (map[string]types.AttributeValue, error) {
 	if token == "" {
 		return nil, nil
 	}
@@ -119,20 +199,50 @@ func decodeToken(token string) (map[string]types.AttributeValue, error) {
 	if err != nil {
 		return nil, ErrBadToken
 	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
 	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil || len(m) == 0 {
+	if err := dec.Decode(&m); err != nil || dec.More() || len(m) != len(p.keys) {
 		return nil, ErrBadToken
 	}
-	for _, v := range m {
-		switch v.(type) {
-		case string, float64:
-		default:
+	key := make(map[string]types.AttributeValue, len(m))
+	for _, a := range p.keys {
+		av, ok := p.attribute(a, m[a.Name])
+		if !ok {
 			return nil, ErrBadToken
 		}
-	}
-	key, err := attributevalue.MarshalMap(m)
-	if err != nil {
-		return nil, ErrBadToken
+		key[a.Name] = av
 	}
 	return key, nil
+}
+
+// attribute checks one value of a token against its key attribute.
+func (p position) attribute(a tables.Attribute, v any) (types.AttributeValue, bool) {
+	switch a.Type {
+	case tables.Number:
+		n, ok := v.(json.Number)
+		if !ok {
+			return nil, false
+		}
+		i, err := strconv.ParseInt(n.String(), 10, 64)
+		if err != nil || i <= -maxKeyNumber || i >= maxKeyNumber {
+			return nil, false
+		}
+		if want, fixed := p.fixed[a.Name]; fixed && want != strconv.FormatInt(i, 10) {
+			return nil, false
+		}
+		return num(i), true
+	default:
+		s, ok := v.(string)
+		if !ok || s == "" || len(s) > maxKeyBytes || !utf8.ValidString(s) {
+			return nil, false
+		}
+		if want, fixed := p.fixed[a.Name]; fixed && want != s {
+			return nil, false
+		}
+		if r, bounded := p.within[a.Name]; bounded && (s < r[0] || s > r[1]) {
+			return nil, false
+		}
+		return str(s), true
+	}
 }

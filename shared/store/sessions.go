@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -57,6 +58,9 @@ type Session struct {
 	AbandonedAt  string `dynamodbav:"abandonedAt,omitempty"`
 	AbandonedBy  int    `dynamodbav:"abandonedBy,omitempty"`
 	FinishedAt   string `dynamodbav:"finishedAt,omitempty"`
+
+	// Flags are what the stop showed to be wrong (see SessionFlags).
+	Flags []string `dynamodbav:"flags,omitempty"`
 }
 
 // RunningAttributes are the attributes a session carries only while it runs, to be in the
@@ -213,12 +217,29 @@ type SessionFilter struct {
 	From, To string
 }
 
+// sessionsPosition is where the pages of ListSessions with filter f can end: a Query of one
+// box's sessions in the from-to range, a Scan of the running index, or a Scan of the table.
+func sessionsPosition(f SessionFilter) position {
+	index, boxKey := "byChargeBox", "chargeBoxId"
+	if f.Status == SessionRunning {
+		index, boxKey = "runningByChargeBox", "runningChargeBoxId"
+	}
+	switch {
+	case f.ChargeBoxID != "":
+		from, to := cmp.Or(f.From, "0"), cmp.Or(f.To, "9")
+		return indexPosition(tables.Sessions, index).in(boxKey, f.ChargeBoxID).between("startedAt", from, to)
+	case f.Status == SessionRunning:
+		return indexPosition(tables.Sessions, index)
+	}
+	return tablePosition(tables.Sessions)
+}
+
 // ListSessions lists sessions, newest first for one box, in table order otherwise. Running
 // sessions are read from the sparse runningByChargeBox index, so listing them never reads the
 // finished history; other lists read the byChargeBox index (one box) or scan the table. A page
 // may hold fewer than Limit items when a filter drops some.
 func (s *Store) ListSessions(ctx context.Context, f SessionFilter, p Page) ([]Session, string, error) {
-	start, err := decodeToken(p.Next)
+	start, err := sessionsPosition(f).decode(p.Next)
 	if err != nil {
 		return nil, "", err
 	}
@@ -339,6 +360,8 @@ type Stop struct {
 	Reason          string
 	IDTag           string
 	TransactionData string
+	// Flags are what the StopTransaction alone shows to be wrong (see SessionFlags).
+	Flags []string
 }
 
 // StopSession finishes a session. A retry, or a stop of a session of another box, changes
@@ -355,6 +378,9 @@ func (s *Store) StopSession(ctx context.Context, st Stop, now time.Time) (bool, 
 		if v != "" {
 			u.set(name, str(v))
 		}
+	}
+	if len(st.Flags) > 0 {
+		u.set("flags", stringList(st.Flags))
 	}
 	cond := u.cond("attribute_exists(%s) AND %s = ", "transactionId", "chargeBoxId") + u.value(str(st.ChargeBoxID)) +
 		u.cond(" AND %s <> ", "status") + u.value(str(SessionFinished))
@@ -387,7 +413,7 @@ func (s *Store) recordUnknownStop(ctx context.Context, st Stop, now time.Time) (
 	item, err := marshal(Session{
 		TransactionID: st.TransactionID, ChargeBoxID: st.ChargeBoxID, TenantID: st.TenantID, Status: SessionFinished,
 		CreatedAt: FormatTime(now), MeterStop: &stop, StoppedAt: st.StoppedAt, StopReason: st.Reason, StopIDTag: st.IDTag,
-		TransactionData: st.TransactionData, UnknownStart: true, FinishedAt: FormatTime(now),
+		TransactionData: st.TransactionData, UnknownStart: true, FinishedAt: FormatTime(now), Flags: st.Flags,
 	})
 	if err != nil {
 		return false, err

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -63,7 +64,7 @@ func (s *Store) list(ctx context.Context, t tables.Table, key string, p Page, ou
 	if err := attributevalue.UnmarshalListOfMaps(items, out); err != nil {
 		return "", fmt.Errorf("decode %s: %w", t.Name, err)
 	}
-	return encodeToken(last)
+	return pos.encode(last)
 }
 
 func limit(n int32) *int32 {
@@ -101,8 +102,15 @@ func (s *Store) ScanAll(ctx context.Context, t tables.Table, out any, attrs ...s
 	return nil
 }
 
-// encodeToken turns DynamoDB's LastEvaluatedKey into an opaque token; "" when the list ended.
-func encodeToken(key map[string]types.AttributeValue) (string, error) {
+// token is a pagination token: the key a page ended on and the scope of the listing it
+// belongs to, so that a token of another list is told apart from a position in this one.
+type token struct {
+	Key   map[string]any `json:"k"`
+	Scope string         `json:"s"`
+}
+
+// encode turns DynamoDB's LastEvaluatedKey into an opaque token; "" when the list ended.
+func (p position) encode(key map[string]types.AttributeValue) (string, error) {
 	if len(key) == 0 {
 		return "", nil
 	}
@@ -110,7 +118,7 @@ func encodeToken(key map[string]types.AttributeValue) (string, error) {
 	if err := attributevalue.UnmarshalMap(key, &m); err != nil {
 		return "", fmt.Errorf("encode pagination token: %w", err)
 	}
-	b, err := json.Marshal(m)
+	b, err := json.Marshal(token{Key: m, Scope: p.scope})
 	if err != nil {
 		return "", fmt.Errorf("encode pagination token: %w", err)
 	}
@@ -123,7 +131,9 @@ func encodeToken(key map[string]types.AttributeValue) (string, error) {
 // lies inside the part of the table the listing reads (the queried partition, the sort-key
 // range), so a forged, truncated or foreign token is ErrBadToken, never a DynamoDB error.
 type position struct {
-	keys []tables.Attribute
+	// scope names the listing: table, index and queried partition, hashed.
+	scope string
+	keys  []tables.Attribute
 	// fixed are the values some attributes must have (the partition a Query reads).
 	fixed map[string]string
 	// within bounds a string attribute (a BETWEEN key condition), inclusive.
@@ -132,7 +142,7 @@ type position struct {
 
 // tablePosition is the position of a listing of t itself.
 func tablePosition(t tables.Table) position {
-	p := position{keys: []tables.Attribute{t.PartitionKey}}
+	p := position{scope: scopeOf(t.Name), keys: []tables.Attribute{t.PartitionKey}}
 	if t.SortKey != nil {
 		p.keys = append(p.keys, *t.SortKey)
 	}
@@ -142,6 +152,7 @@ func tablePosition(t tables.Table) position {
 // indexPosition is the position of a listing of t's index named index.
 func indexPosition(t tables.Table, index string) position {
 	p := tablePosition(t)
+	p.scope = scopeOf(t.Name, index)
 	for _, ix := range t.Indexes {
 		if ix.Name != index {
 			continue
@@ -170,7 +181,14 @@ func (p position) in(name, value string) position {
 		fixed[k] = v
 	}
 	p.fixed = fixed
+	p.scope = scopeOf(p.scope, name, value)
 	return p
+}
+
+// scopeOf hashes the parts naming a listing into a short scope.
+func scopeOf(parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return base64.RawURLEncoding.EncodeToString(h[:9])
 }
 
 // between requires attribute name to lie in [from, to].
@@ -191,20 +209,22 @@ const maxKeyBytes = 1024
 const maxKeyNumber = 1 << 53
 
 // decode reverses encodeToken for this position; "" is the first page.
-func (p position) decode(token string) (map[string]types.AttributeValue, error) {
-	if token == "" {
+func (p position) decode(next string) (map[string]types.AttributeValue, error) {
+	if next == "" {
 		return nil, nil
 	}
-	b, err := base64.RawURLEncoding.DecodeString(token)
+	b, err := base64.RawURLEncoding.DecodeString(next)
 	if err != nil {
 		return nil, ErrBadToken
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil || dec.More() || len(m) != len(p.keys) {
+	dec.DisallowUnknownFields()
+	var tok token
+	if err := dec.Decode(&tok); err != nil || dec.More() || tok.Scope != p.scope || len(tok.Key) != len(p.keys) {
 		return nil, ErrBadToken
 	}
+	m := tok.Key
 	key := make(map[string]types.AttributeValue, len(m))
 	for _, a := range p.keys {
 		av, ok := p.attribute(a, m[a.Name])

@@ -239,7 +239,8 @@ func sessionsPosition(f SessionFilter) position {
 // finished history; other lists read the byChargeBox index (one box) or scan the table. A page
 // may hold fewer than Limit items when a filter drops some.
 func (s *Store) ListSessions(ctx context.Context, f SessionFilter, p Page) ([]Session, string, error) {
-	start, err := sessionsPosition(f).decode(p.Next)
+	pos := sessionsPosition(f)
+	start, err := pos.decode(p.Next)
 	if err != nil {
 		return nil, "", err
 	}
@@ -308,7 +309,7 @@ func (s *Store) ListSessions(ctx context.Context, f SessionFilter, p Page) ([]Se
 	if err := attributevalue.UnmarshalListOfMaps(items, &out); err != nil {
 		return nil, "", fmt.Errorf("decode sessions: %w", err)
 	}
-	next, err := encodeToken(last)
+	next, err := pos.encode(last)
 	return out, next, err
 }
 

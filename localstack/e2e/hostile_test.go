@@ -367,10 +367,14 @@ func TestNoOperatorInputIs5xx(t *testing.T) {
 	t.Logf("%d hostile requests over %d routes, none answered 5xx", n, len(api.Routes()))
 }
 
-// queriesFor: hostile queries go to the routes that read the query (lists, filters, wait).
+// queriesFor: hostile queries go to the routes that read the query (lists, filters, wait);
+// routes taking a body get the bodies with no query and with a bad wait.
 func queriesFor(rt api.Route, queries []string) []string {
-	if len(rt.Query) == 0 {
+	switch {
+	case len(rt.Query) == 0:
 		return []string{""}
+	case rt.Method == "POST" || rt.Method == "PUT":
+		return []string{"", "wait=-1"}
 	}
 	return queries
 }

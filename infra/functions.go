@@ -72,6 +72,7 @@ func commonEnvironment(p CentralSystemStackProps) map[string]string {
 		"COMMAND_WAIT":        seconds(p.CommandWait),
 		"COMMAND_WAIT_MAX":    seconds(p.CommandWaitMax),
 		"COMMAND_TTL":         duration(p.CommandTTL),
+		"CLOCK_SKEW":          seconds(p.ClockSkew),
 		"LOG_LEVEL":           p.LogLevel,
 	}
 }

@@ -48,6 +48,9 @@ type CentralSystemStackProps struct {
 	ConnectionTTL time.Duration
 	// CommandTTL is how long remote-command outcomes stay queryable. Default 168 h.
 	CommandTTL time.Duration
+	// ClockSkew is how far ahead of receipt a box timestamp may be before it is flagged.
+	// Default 5 min.
+	ClockSkew time.Duration
 	// AutoRegister lets unknown charge boxes connect (and registers them). Default false.
 	AutoRegister bool
 	// AcceptUnknownTags answers Accepted for id tags not in the id-tag table. Default false.
@@ -172,6 +175,7 @@ func (p CentralSystemStackProps) withDefaults() CentralSystemStackProps {
 	dur(&p.MessageRetention, 30*24*time.Hour)
 	dur(&p.ConnectionTTL, 3*time.Hour)
 	dur(&p.CommandTTL, 7*24*time.Hour)
+	dur(&p.ClockSkew, 5*time.Minute)
 	str(&p.DefaultTenantID, "default")
 	str(&p.LogLevel, "info")
 	if p.LogRetention == "" {

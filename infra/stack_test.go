@@ -89,6 +89,7 @@ func TestEnvironmentMatchesConfig(t *testing.T) {
 					CommandWait:       p.CommandWait,
 					CommandWaitMax:    p.CommandWaitMax,
 					CommandTTL:        p.CommandTTL,
+					ClockSkew:         p.ClockSkew,
 				}
 				got.ManagementEndpoint, got.Region, got.DynamoDBEndpoint, got.AMQPURL, got.APIToken = "", "", "", "", ""
 				got.AMQPEndpoint, got.AMQPSecretARN = "", "" // the publisher's broker, checked in publisher_test.go

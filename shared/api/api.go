@@ -80,7 +80,13 @@ func New(st *store.Store, post Poster, opts Options, log *slog.Logger) *API {
 	}
 	a := &API{store: st, post: post, opts: opts, log: log, now: time.Now, mux: http.NewServeMux()}
 	for _, rt := range Routes() {
-		a.mux.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, r *http.Request) { rt.handle(a, w, r) })
+		a.mux.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, r *http.Request) {
+			if err := checkPathValues(rt.Path, r); err != nil {
+				a.fail(w, r, err)
+				return
+			}
+			rt.handle(a, w, r)
+		})
 	}
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path), "")
@@ -92,7 +98,11 @@ func New(st *store.Store, post Poster, opts Options, log *slog.Logger) *API {
 func (a *API) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	r, err := request(ctx, ev)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusBadRequest, Headers: jsonHeaders(),
+		status := http.StatusBadRequest
+		if errors.Is(err, errBodyTooLarge) {
+			status = http.StatusRequestEntityTooLarge
+		}
+		return events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: jsonHeaders(),
 			Body: errorBody(err.Error(), "")}, nil
 	}
 	w := &recorder{header: http.Header{}}
@@ -108,14 +118,30 @@ func (a *API) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (ev
 	return events.APIGatewayV2HTTPResponse{StatusCode: w.status, Headers: headers, Body: w.body.String()}, nil
 }
 
+// MaxBodyBytes bounds a request body: the largest body any route needs (a SendLocalList, a
+// charging profile) is far smaller, and a CALL the body becomes is at most 32 KB anyway.
+const MaxBodyBytes = 64 * 1024
+
+// MaxPathValueBytes bounds an id in the path (charge box, EVSE, id tag, command, transaction):
+// every such id is far shorter, and DynamoDB refuses longer keys.
+const MaxPathValueBytes = 255
+
+var errBodyTooLarge = fmt.Errorf("the request body is larger than %d bytes", MaxBodyBytes)
+
 // request turns a payload 2.0 event into the http.Request the mux routes.
 func request(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (*http.Request, error) {
+	if len(ev.Body) > MaxBodyBytes*4/3+4 {
+		return nil, errBodyTooLarge // too long even as base64: not worth decoding
+	}
 	body := []byte(ev.Body)
 	if ev.IsBase64Encoded {
 		var err error
 		if body, err = base64.StdEncoding.DecodeString(ev.Body); err != nil {
 			return nil, fmt.Errorf("body is not valid base64")
 		}
+	}
+	if len(body) > MaxBodyBytes {
+		return nil, errBodyTooLarge
 	}
 	path := ev.RawPath
 	if path == "" {
@@ -215,6 +241,25 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	default:
 		a.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
 		writeError(w, http.StatusInternalServerError, "internal error", "")
+	}
+}
+
+// checkPathValues refuses an id in the path longer than MaxPathValueBytes, naming it.
+func checkPathValues(pattern string, r *http.Request) error {
+	for rest := pattern; ; {
+		i := strings.IndexByte(rest, '{')
+		if i < 0 {
+			return nil
+		}
+		j := strings.IndexByte(rest[i:], '}')
+		if j < 0 {
+			return nil
+		}
+		name := rest[i+1 : i+j]
+		if len(r.PathValue(name)) > MaxPathValueBytes {
+			return invalid(name, "%s is longer than %d bytes", name, MaxPathValueBytes)
+		}
+		rest = rest[i+j+1:]
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,7 +17,7 @@ import (
 var queryParams = map[string]map[string]any{
 	"wait":        {"description": "Seconds to wait for the charge box's answer (default COMMAND_WAIT, 10; at most COMMAND_WAIT_MAX, 25). Past it the answer is 202 with the command id.", "schema": map[string]any{"type": "integer", "minimum": 0, "maximum": 25}},
 	"limit":       {"description": "Page size, 1 to 1000 (default 100). A page may hold fewer items when filters drop some; follow next until it is absent.", "schema": map[string]any{"type": "integer", "minimum": 1, "maximum": 1000}},
-	"next":        {"description": "Opaque token of the next page, from the previous page's next.", "schema": map[string]any{"type": "string"}},
+	"next":        {"description": "Opaque token of the next page, from the previous page's next, valid for the same route, path and filters. Any other value (forged, truncated, from another list) is 400 with field next.", "schema": map[string]any{"type": "string"}},
 	"status":      {"description": "Status filter.", "schema": map[string]any{"type": "string"}},
 	"chargeBoxId": {"description": "Only this charge box.", "schema": map[string]any{"type": "string"}},
 	"unsecured":   {"description": "true: only the charge boxes that connect without a password (security profile 0: registered with unsecured true, or stored without a password); false or absent: all.", "schema": map[string]any{"type": "boolean"}},
@@ -28,7 +29,7 @@ var queryParams = map[string]map[string]any{
 var statusText = map[int]string{
 	200: "OK", 201: "Created", 202: "The box did not answer within the wait; GET /commands/{commandId} later",
 	204: "Deleted", 400: "Invalid input; field names the offending part", 401: "Missing or invalid credentials",
-	404: "Not found", 409: "Conflict: the box is not connected, already has an outstanding call, or an id is taken",
+	404: "Not found", 413: "The request body is larger than 65536 bytes", 409: "Conflict: the box is not connected, already has an outstanding call, or an id is taken",
 	502: "The charge box answered with a CALLERROR or an invalid answer, or the call could not be delivered",
 }
 
@@ -123,6 +124,12 @@ func operationDoc(rt Route) map[string]any {
 	errs := append([]int{401}, rt.Errors...)
 	if rt.Path == "/health" {
 		errs = rt.Errors
+	}
+	if strings.Contains(rt.Path, "{") && !slices.Contains(errs, http.StatusBadRequest) {
+		errs = append(errs, http.StatusBadRequest) // an id longer than MaxPathValueBytes
+	}
+	if rt.Body != nil || rt.Action != "" {
+		errs = append(errs, http.StatusRequestEntityTooLarge)
 	}
 	for _, code := range errs {
 		schema := ref("Error")

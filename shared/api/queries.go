@@ -133,7 +133,27 @@ func (a *API) writeSessions(w http.ResponseWriter, r *http.Request, f store.Sess
 		a.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, list(views(items, store.RunningAttributes...), next))
+	out := make([]map[string]any, 0, len(items))
+	for _, sess := range items {
+		out = append(out, sessionView(sess))
+	}
+	writeJSON(w, http.StatusOK, list(out, next))
+}
+
+// sessionView is a session as the API shows it, with every flag (store.SessionFlags).
+func sessionView(sess store.Session) map[string]any {
+	out := view(sess, store.RunningAttributes...)
+	var start, stop *int64
+	if !sess.UnknownStart {
+		v := int64(sess.MeterStart)
+		start = &v
+	}
+	if sess.MeterStop != nil {
+		v := int64(*sess.MeterStop)
+		stop = &v
+	}
+	out["flags"] = store.SessionFlags(sess.Flags, sess.StartedAt, sess.StoppedAt, start, stop)
+	return out
 }
 
 func listSessions(a *API, w http.ResponseWriter, r *http.Request) {
@@ -189,18 +209,23 @@ func getSession(a *API, w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	out := view(sess, store.RunningAttributes...)
+	out := sessionView(sess)
 	out["meterValues"] = views(readings)
 	writeJSON(w, http.StatusOK, out)
 }
 
 func listConnections(a *API, w http.ResponseWriter, r *http.Request) {
-	conns, err := a.store.ListConnections(r.Context(), a.now())
+	p, err := page(r)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, list(views(conns), ""))
+	conns, next, err := a.store.ListConnectionsPage(r.Context(), p, a.now())
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, list(views(conns), next))
 }
 
 func (a *API) resolveEVSE(r *http.Request) (string, int, error) {

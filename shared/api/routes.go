@@ -41,7 +41,7 @@ func Routes() []Route {
 		{Method: "GET", Path: "/summary", Summary: "Connected boxes, connectors by status, running sessions", Tag: "queries", Status: 200, handle: summary},
 		{Method: "GET", Path: "/sessions", Summary: "Charging sessions, filtered and paginated", Tag: "queries", Query: append([]string{"chargeBoxId"}, sessionQuery...), Status: 200, Errors: []int{400}, handle: listSessions},
 		{Method: "GET", Path: "/sessions/{transactionId}", Summary: "One session with its meter values", Tag: "queries", Status: 200, Errors: []int{400, 404}, handle: getSession},
-		{Method: "GET", Path: "/connections", Summary: "Live WebSocket connections", Tag: "queries", Status: 200, handle: listConnections},
+		{Method: "GET", Path: "/connections", Summary: "Live WebSocket connections, paginated", Tag: "queries", Query: listQuery, Status: 200, Errors: []int{400}, handle: listConnections},
 		{Method: "GET", Path: "/evses/{evseId}", Summary: "Connection state and connector status of an EVSE", Tag: "queries", Status: 200, Errors: []int{404}, handle: getEVSE},
 		{Method: "GET", Path: "/evses/{evseId}/sessions", Summary: "Sessions of an EVSE", Tag: "queries", Query: sessionQuery, Status: 200, Errors: []int{400, 404}, handle: evseSessions},
 		{Method: "POST", Path: "/evses/{evseId}/remote/" + startSessionRoute, Summary: "RemoteStartTransaction on an EVSE (original system's route)", Tag: "remote",

@@ -50,6 +50,9 @@ type Config struct {
 	CommandWaitMax time.Duration
 	// CommandTTL is how long remote-command outcomes stay queryable.
 	CommandTTL time.Duration
+	// ClockSkew is how far ahead of the receipt time a charge box's timestamp may be before
+	// it is flagged (timestampAhead); box timestamps never order what is stored.
+	ClockSkew time.Duration
 
 	// AMQPURL is the RabbitMQ URL of the publisher; empty locally means "print, do not publish".
 	AMQPURL string
@@ -84,6 +87,7 @@ func Read(get func(string) string) (Config, error) {
 		CommandWait:        r.Duration("COMMAND_WAIT", 10*time.Second),
 		CommandWaitMax:     r.Duration("COMMAND_WAIT_MAX", 25*time.Second),
 		CommandTTL:         r.Duration("COMMAND_TTL", 7*24*time.Hour),
+		ClockSkew:          r.Duration("CLOCK_SKEW", 5*time.Minute),
 		AMQPURL:            r.String("AMQP_URL", ""),
 		AMQPEndpoint:       r.String("AMQP_ENDPOINT", ""),
 		AMQPSecretARN:      r.String("AMQP_SECRET_ARN", ""),

@@ -124,6 +124,7 @@ func (s *Service) stopTransaction(ctx context.Context, c *call, req *ocpp.StopTr
 		ChargeBoxID: c.ChargeBoxID, TenantID: c.TenantID, TransactionID: req.TransactionID, MeterStop: req.MeterStop,
 		StoppedAt: store.FormatTime(req.Timestamp.Time), Reason: string(req.Reason), IDTag: req.IDTag, TransactionData: data,
 		UniqueID: c.UniqueID,
+		Flags: s.stopFlags(req, c.ReceivedAt),
 	}, s.now())
 	if err != nil {
 		return nil, err
@@ -150,16 +151,17 @@ func (s *Service) statusNotification(ctx context.Context, c *call, req *ocpp.Sta
 	if req.Timestamp != nil {
 		at = req.Timestamp.Time
 	}
+	// The receipt order decides which status is current; the box's timestamp is kept as sent.
 	stored, err := s.store.SetConnectorStatus(ctx, store.Connector{
 		ChargeBoxID: c.ChargeBoxID, ConnectorID: req.ConnectorID, Status: string(req.Status), ErrorCode: string(req.ErrorCode),
 		Info: req.Info, VendorID: req.VendorID, VendorErrorCode: req.VendorErrorCode,
-		StatusAt: store.FormatTime(at), ReceivedAt: store.FormatTime(c.ReceivedAt),
+		StatusAt: store.FormatTime(at), ReceivedAt: store.FormatTime(c.ReceivedAt), TimestampAhead: s.ahead(at, c.ReceivedAt),
 	})
 	if err != nil {
 		return nil, err
 	}
 	if !stored {
-		s.log.Info("older status notification ignored", "chargeBoxId", c.ChargeBoxID, "connectorId", req.ConnectorID)
+		s.log.Info("status notification received before the stored one ignored", "chargeBoxId", c.ChargeBoxID, "connectorId", req.ConnectorID)
 	}
 	return &ocpp.StatusNotificationResponse{}, nil
 }

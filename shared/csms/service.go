@@ -24,6 +24,9 @@ type Options struct {
 	KnownVendorIDs []string
 	// MessageRetention is how long frame-log rows are kept.
 	MessageRetention time.Duration
+	// ClockSkew is how far a box's timestamp may run ahead of the receipt time before it is
+	// flagged (default 5 minutes).
+	ClockSkew time.Duration
 }
 
 // Service handles frames from charge boxes.
@@ -36,6 +39,9 @@ type Service struct {
 
 // New returns a Service storing to st.
 func New(st *store.Store, opts Options, log *slog.Logger) *Service {
+	if opts.ClockSkew <= 0 {
+		opts.ClockSkew = 5 * time.Minute
+	}
 	return &Service{store: st, opts: opts, log: log, now: time.Now}
 }
 
@@ -163,7 +169,7 @@ func (s *Service) dispatch(ctx context.Context, c *call, frame ocpp.Frame, log *
 	h, handled := handlers[ocpp.Action(frame.Action)]
 	switch {
 	case !known:
-		return fail(ocpp.Errorf(ocpp.NotImplemented, "", "unknown action %q", frame.Action))
+		return fail(ocpp.Errorf(ocpp.NotImplemented, "", "unknown action %q", ocpp.Excerpt(frame.Action)))
 	case !handled || spec.Initiator == ocpp.CentralSystem:
 		return fail(ocpp.Errorf(ocpp.NotSupported, "", "%s is not sent by a charge box", frame.Action))
 	}

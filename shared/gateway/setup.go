@@ -13,7 +13,7 @@ import (
 func FromConfig(cfg config.Config, st *store.Store, log *slog.Logger) *Handlers {
 	svc := csms.New(st, csms.Options{
 		HeartbeatInterval: cfg.HeartbeatInterval, AcceptUnknownTags: cfg.AcceptUnknownTags,
-		KnownVendorIDs: cfg.KnownVendorIDs, MessageRetention: cfg.MessageRetention,
+		KnownVendorIDs: cfg.KnownVendorIDs, MessageRetention: cfg.MessageRetention, ClockSkew: cfg.ClockSkew,
 	}, log)
 	return New(st, svc, Options{
 		AutoRegister: cfg.AutoRegister, DefaultTenantID: cfg.DefaultTenantID,

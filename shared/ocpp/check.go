@@ -470,7 +470,7 @@ func (c *checker) str(raw []byte, esc bool, r *rule) *Error {
 	if r.kind == kindDateTime {
 		s := unquote(raw, esc)
 		if _, ok := parseDateTime(s); !ok {
-			return c.fail(TypeConstraintViolation, "%q is not an RFC 3339 date-time", s)
+			return c.fail(TypeConstraintViolation, "%q is not an RFC 3339 date-time", Excerpt(s))
 		}
 		return nil
 	}
@@ -480,7 +480,7 @@ func (c *checker) str(raw []byte, esc bool, r *rule) *Error {
 			v = unquote(raw, true)
 		}
 		if !r.enum.has(v) {
-			return c.fail(PropertyConstraintViolation, "%q is not a valid value", v)
+			return c.fail(PropertyConstraintViolation, "%q is not a valid value", Excerpt(v))
 		}
 	}
 	if r.maxLen > 0 {
@@ -497,7 +497,7 @@ func (c *checker) str(raw []byte, esc bool, r *rule) *Error {
 	if r.uri {
 		s := unquote(raw, esc)
 		if u, err := url.Parse(s); err != nil || u.Scheme == "" {
-			return c.fail(TypeConstraintViolation, "%q is not an absolute URI", s)
+			return c.fail(TypeConstraintViolation, "%q is not an absolute URI", Excerpt(s))
 		}
 	}
 	return nil
@@ -514,18 +514,18 @@ func (c *checker) integer(lit []byte, r *rule) *Error {
 	var v int64
 	for _, ch := range digits {
 		if ch < '0' || ch > '9' {
-			return c.fail(TypeConstraintViolation, "%s is not an integer", lit)
+			return c.fail(TypeConstraintViolation, "%s is not an integer", Excerpt(lit))
 		}
 		v = v*10 + int64(ch-'0')
 		if v > 1<<31 {
-			return c.fail(TypeConstraintViolation, "%s is outside the 32-bit integer range", lit)
+			return c.fail(TypeConstraintViolation, "%s is outside the 32-bit integer range", Excerpt(lit))
 		}
 	}
 	if neg {
 		v = -v
 	}
 	if v > 1<<31-1 {
-		return c.fail(TypeConstraintViolation, "%s is outside the 32-bit integer range", lit)
+		return c.fail(TypeConstraintViolation, "%s is outside the 32-bit integer range", Excerpt(lit))
 	}
 	if r.hasMin && v < r.min {
 		return c.fail(PropertyConstraintViolation, "%d is below the minimum %d", v, r.min)
@@ -537,7 +537,7 @@ func (c *checker) integer(lit []byte, r *rule) *Error {
 // significant fraction digits (1.50 and 15e-1 are fine for frac=1, 1.55 is not).
 func (c *checker) decimal(lit []byte, r *rule) *Error {
 	if _, err := strconv.ParseFloat(string(lit), 64); err != nil {
-		return c.fail(TypeConstraintViolation, "%s is not a representable number", lit)
+		return c.fail(TypeConstraintViolation, "%s is not a representable number", Excerpt(lit))
 	}
 	if r.maxFrac >= 0 && fractionDigits(lit) > r.maxFrac {
 		return c.fail(PropertyConstraintViolation, "%s has more than %d fraction digits", lit, r.maxFrac)

@@ -35,7 +35,7 @@ func (d *DateTime) UnmarshalJSON(b []byte) error {
 	}
 	t, ok := parseDateTime(string(b[1 : len(b)-1]))
 	if !ok {
-		return Errorf(TypeConstraintViolation, "", "%q is not an RFC 3339 date-time", b[1:len(b)-1])
+		return Errorf(TypeConstraintViolation, "", "%q is not an RFC 3339 date-time", Excerpt(b[1:len(b)-1]))
 	}
 	d.Time = t
 	return nil

@@ -44,7 +44,7 @@ func Decode(payload []byte, v any) error {
 func DecodeRequest(action string, payload []byte) (any, error) {
 	s, ok := Lookup(action)
 	if !ok {
-		return nil, Errorf(NotImplemented, "", "unknown action %q", action)
+		return nil, Errorf(NotImplemented, "", "unknown action %q", Excerpt(action))
 	}
 	v := s.NewRequest()
 	if err := Decode(payload, v); err != nil {
@@ -58,7 +58,7 @@ func DecodeRequest(action string, payload []byte) (any, error) {
 func DecodeResponse(action string, payload []byte) (any, error) {
 	s, ok := Lookup(action)
 	if !ok {
-		return nil, Errorf(NotImplemented, "", "unknown action %q", action)
+		return nil, Errorf(NotImplemented, "", "unknown action %q", Excerpt(action))
 	}
 	v := s.NewResponse()
 	if err := Decode(payload, v); err != nil {

@@ -3,6 +3,7 @@ package ocpp
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // ErrorCode is the errorCode of an OCPP-J CALLERROR (OCPP-J 1.6, section 4.2.3).
@@ -49,14 +50,56 @@ func (e *Error) Error() string {
 	return string(e.Code) + ": " + e.Description
 }
 
+// Bounds of an *Error, so that the CALLERROR built from it is small whatever the input: a
+// description never carries an offending value whole (the frame log keeps the original frame).
+const (
+	// MaxDescriptionBytes bounds Error.Description and a CALLERROR's errorDescription.
+	MaxDescriptionBytes = 255
+	// MaxFieldBytes bounds Error.Field (an unknown key can be as long as the frame).
+	MaxFieldBytes = 100
+	// ExcerptRunes is how much of an offending value a description quotes (see Excerpt).
+	ExcerptRunes = 40
+)
+
 // Errorf builds an *Error. When field is not empty the description starts with "field: ", so
-// the CALLERROR a charge box receives names the offending field too.
+// the CALLERROR a charge box receives names the offending field too. Field and description are
+// cut to MaxFieldBytes and MaxDescriptionBytes.
 func Errorf(code ErrorCode, field, format string, args ...any) *Error {
+	field = truncate(field, MaxFieldBytes)
 	d := fmt.Sprintf(format, args...)
 	if field != "" {
 		d = field + ": " + d
 	}
-	return &Error{Code: code, Description: d, Field: field}
+	return &Error{Code: code, Description: truncate(d, MaxDescriptionBytes), Field: field}
+}
+
+// ellipsis marks a cut string.
+const ellipsis = "..."
+
+// truncate cuts s to at most max bytes on a rune boundary, ending a cut string with "...".
+func truncate(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max - len(ellipsis)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + ellipsis
+}
+
+// Excerpt is the start of an offending value for a description: at most ExcerptRunes runes,
+// followed by "..." when the value is longer.
+func Excerpt[T ~string | ~[]byte](v T) string {
+	s := string(v)
+	n := 0
+	for i := range s {
+		if n == ExcerptRunes {
+			return s[:i] + ellipsis
+		}
+		n++
+	}
+	return s
 }
 
 // internalDescription is what a charge box is told about a failure inside the central system:

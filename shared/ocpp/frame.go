@@ -1,6 +1,7 @@
 package ocpp
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -20,6 +21,22 @@ const (
 
 // MaxUniqueIDLength is the longest uniqueId OCPP-J allows, in characters.
 const MaxUniqueIDLength = 36
+
+// MaxFrameBytes is the largest frame the central system sends: API Gateway's WebSocket frame
+// size quota (32 KB, not adjustable; a larger message closes the connection with code 1009).
+// CallFrame and ResultFrame refuse to build a larger frame; ErrorFrame cannot build one.
+const MaxFrameBytes = 32 * 1024
+
+// Bounds of a CALLERROR the central system sends: its errorDescription is at most
+// MaxDescriptionBytes of text (at most 6 bytes each once escaped for JSON), its errorDetails
+// at most MaxDetailsBytes, so the whole frame is at most MaxErrorFrameBytes (about 2 KB).
+const (
+	MaxDetailsBytes = 256
+	// MaxErrorFrameBytes: "[4," uniqueId (36 runes, each at most 6 bytes escaped), the
+	// longest error code, the description and the details, with quotes, commas and "]".
+	MaxErrorFrameBytes = 3 + (2 + 6*MaxUniqueIDLength) + 1 + (2 + len(OccurenceConstraintViolation)) + 1 +
+		(2 + 6*MaxDescriptionBytes) + 1 + MaxDetailsBytes + 1
+)
 
 // Frame is one OCPP-J message. A CALL has UniqueID, Action and Payload; a CALLRESULT has
 // UniqueID and Payload; a CALLERROR has UniqueID, ErrorCode, ErrorDescription and ErrorDetails.
@@ -211,7 +228,7 @@ func frameString(b []byte) (string, bool) {
 func CallFrame(uniqueID string, action Action, payload any) ([]byte, error) {
 	s, ok := Lookup(string(action))
 	if !ok {
-		return nil, Errorf(NotImplemented, "", "unknown action %q", action)
+		return nil, Errorf(NotImplemented, "", "unknown action %q", Excerpt(action))
 	}
 	if err := checkUniqueID(uniqueID); err != nil {
 		return nil, err
@@ -235,7 +252,15 @@ func CallFrame(uniqueID string, action Action, payload any) ([]byte, error) {
 	b = appendJSONString(b, string(action))
 	b = append(b, ',')
 	b = append(b, p...)
-	return append(b, ']'), nil
+	return bounded(append(b, ']'))
+}
+
+// bounded refuses a frame over MaxFrameBytes: API Gateway could not deliver it.
+func bounded(b []byte) ([]byte, error) {
+	if len(b) > MaxFrameBytes {
+		return nil, Errorf(GenericError, "", "the frame would be %d bytes; a frame is at most %d", len(b), MaxFrameBytes)
+	}
+	return b, nil
 }
 
 // ResultFrame builds a CALLRESULT; payload must be valid by Validate. The error is an *Error.
@@ -252,25 +277,33 @@ func ResultFrame(uniqueID string, payload any) ([]byte, error) {
 	b = appendJSONString(b, uniqueID)
 	b = append(b, ',')
 	b = append(b, p...)
-	return append(b, ']'), nil
+	return bounded(append(b, ']'))
 }
 
-// ErrorFrame builds a CALLERROR; it never fails. An empty uniqueID (the CALL's could not be
-// read) becomes "-1", an empty code GenericError, and details that are nil, do not marshal,
-// or are not a JSON object become {}.
+// ErrorFrame builds a CALLERROR of at most MaxErrorFrameBytes; it never fails. A uniqueID
+// that is empty (the CALL's could not be read) or not a valid uniqueId becomes "-1", a code
+// that is not one of the ten GenericError. The description is cut to MaxDescriptionBytes
+// (ending "..."); details that are nil, do not marshal, are not a JSON object or are longer
+// than MaxDetailsBytes become {}.
 func ErrorFrame(uniqueID string, code ErrorCode, description string, details any) []byte {
-	if uniqueID == "" {
+	if checkUniqueID(uniqueID) != nil {
 		uniqueID = "-1"
 	}
-	if code == "" {
+	if !code.Valid() {
 		code = GenericError
 	}
 	d := []byte("{}")
 	if details != nil {
-		if m, err := json.Marshal(details); err == nil && len(m) > 0 && m[0] == '{' {
-			d = m
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(details); err == nil {
+			if m := bytes.TrimSpace(buf.Bytes()); len(m) > 0 && m[0] == '{' && len(m) <= MaxDetailsBytes {
+				d = m
+			}
 		}
 	}
+	description = truncate(description, MaxDescriptionBytes)
 	b := make([]byte, 0, len(uniqueID)+len(code)+len(description)+len(d)+16)
 	b = append(b, "[4,"...)
 	b = appendJSONString(b, uniqueID)

@@ -3,6 +3,7 @@ package ocpp_test
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -13,6 +14,18 @@ var malformedPayloads = []string{
 	``, `null`, `[]`, `"x"`, `{`, `{"a":}`, `{"idTag":"\ud800"}`, `{"connectorId":1e309}`,
 	`{"connectorId":-2147483649}`, `{"meterValue":[null]}`, `{"meterValue":[{"sampledValue":[{"value":1}]}]}`,
 	`{"currentTime":"9999-12-31T23:59:59-01:00"}`, `{"limit":1e-400}`, `{"\u0000":0}`, "{\"idTag\":\"\xff\xed\"}", `{"idTagInfo":{"status":"Accepted","status":"Blocked"}}`,
+}
+
+// hugePayloads are seeds whose offending value is larger than a frame the central system may
+// send: the answer must stay small anyway.
+func hugePayloads() []string {
+	big := strings.Repeat("<&>\u0001é", 6*1024)
+	return []string{
+		`{"connectorId":1,"errorCode":"NoError","status":"` + big + `"}`,
+		`{"` + big + `":1}`,
+		`{"connectorId":` + strings.Repeat("9", 30*1024) + `}`,
+		`{"data":"` + strings.Repeat("a", 40*1024) + `","status":"Accepted"}`,
+	}
 }
 
 // assertProtocolError checks that err is an *Error carrying one of the ten codes, and that
@@ -29,6 +42,40 @@ func assertProtocolError(t *testing.T, err error) *ocpp.Error {
 	return e
 }
 
+// assertBoundedAnswer checks the CALLERROR the central system would answer err with: at most
+// MaxErrorFrameBytes, a description and field within their bounds, and readable back.
+func assertBoundedAnswer(t *testing.T, uniqueID string, err error) {
+	t.Helper()
+	e := ocpp.AsError(err)
+	if len(e.Description) > ocpp.MaxDescriptionBytes || len(e.Field) > ocpp.MaxFieldBytes {
+		t.Fatalf("description of %d bytes, field of %d bytes", len(e.Description), len(e.Field))
+	}
+	b := ocpp.ErrorFrame(uniqueID, e.Code, e.Description, map[string]string{"field": e.Field})
+	if len(b) > ocpp.MaxErrorFrameBytes {
+		t.Fatalf("CALLERROR of %d bytes, more than %d", len(b), ocpp.MaxErrorFrameBytes)
+	}
+	if _, perr := ocpp.ParseFrame(b); perr != nil {
+		t.Fatalf("CALLERROR %s does not parse: %v", b, perr)
+	}
+}
+
+// assertBoundedFrame checks a frame the central system built: at most MaxFrameBytes, or
+// refused because it would be larger.
+func assertBoundedFrame(t *testing.T, b []byte, err error) bool {
+	t.Helper()
+	if err != nil {
+		var e *ocpp.Error
+		if !errors.As(err, &e) || e.Code != ocpp.GenericError {
+			t.Fatalf("frame not built: %v", err)
+		}
+		return false
+	}
+	if len(b) > ocpp.MaxFrameBytes {
+		t.Fatalf("built a frame of %d bytes, more than %d", len(b), ocpp.MaxFrameBytes)
+	}
+	return true
+}
+
 func FuzzParseFrame(f *testing.F) {
 	for _, s := range ocpp.Actions() {
 		f.Add([]byte(`[2,"` + ocpp.NewUniqueID() + `","` + string(s.Action) + `",` + string(example(f, s.Action, "req")) + `]`))
@@ -36,6 +83,9 @@ func FuzzParseFrame(f *testing.F) {
 	}
 	for _, p := range malformedPayloads {
 		f.Add([]byte(`[2,"1","BootNotification",` + p + `]`))
+	}
+	for _, p := range hugePayloads() {
+		f.Add([]byte(`[2,"1","StatusNotification",` + p + `]`))
 	}
 	for _, s := range []string{``, `[`, `[]`, `[2]`, `[2,"a"]`, `[2,"a","Heartbeat"]`, `[2,"a","Heartbeat",null]`,
 		`[4,"a","GenericError","",{}]`, `[4,"","x","",{}]`, `[3,"a",{}]`, `[2,"a\u0000","Heartbeat",{}]`, `[5]`, `{}`, `[2,"a","Heartbeat",{},1,2,3]`} {
@@ -53,6 +103,7 @@ func FuzzParseFrame(f *testing.F) {
 		}
 		if err != nil {
 			e := assertProtocolError(t, err)
+			assertBoundedAnswer(t, fr.UniqueID, err)
 			if e.Code != ocpp.FormationViolation && e.Code != ocpp.ProtocolError {
 				t.Fatalf("frame error code %s", e.Code)
 			}
@@ -63,11 +114,15 @@ func FuzzParseFrame(f *testing.F) {
 			v, err := ocpp.DecodeRequest(fr.Action, fr.Payload)
 			if err != nil {
 				assertProtocolError(t, err)
+				assertBoundedAnswer(t, fr.UniqueID, err)
 				return
 			}
 			b, err := ocpp.CallFrame(fr.UniqueID, ocpp.Action(fr.Action), v)
-			if err != nil {
-				t.Fatalf("decoded CALL does not re-encode: %v", err)
+			if !assertBoundedFrame(t, b, err) {
+				if len(data) < ocpp.MaxFrameBytes/2 {
+					t.Fatalf("a CALL of %d bytes does not re-encode: %v", len(data), err)
+				}
+				return
 			}
 			again, err := ocpp.ParseFrame(b)
 			if err != nil || again.UniqueID != fr.UniqueID || again.Action != fr.Action {
@@ -92,6 +147,9 @@ func FuzzDecodeRequest(f *testing.F) {
 	for i, p := range malformedPayloads {
 		f.Add(uint8(i), i%2 == 0, []byte(p))
 	}
+	for _, p := range hugePayloads() {
+		f.Add(uint8(0), false, []byte(p))
+	}
 	f.Fuzz(func(t *testing.T, idx uint8, response bool, payload []byte) {
 		s := specs[int(idx)%len(specs)]
 		decode := ocpp.DecodeRequest
@@ -101,7 +159,12 @@ func FuzzDecodeRequest(f *testing.F) {
 		v, err := decode(string(s.Action), payload)
 		if err != nil {
 			assertProtocolError(t, err)
+			assertBoundedAnswer(t, "1", err)
 			return
+		}
+		if response {
+			b, err := ocpp.ResultFrame("1", v)
+			assertBoundedFrame(t, b, err)
 		}
 		if err := ocpp.Validate(v); err != nil {
 			t.Fatalf("decoded %s does not validate: %v", payload, err)

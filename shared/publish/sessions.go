@@ -31,6 +31,8 @@ type sessionRow struct {
 	StopIDTag       string `dynamodbav:"stopIdTag"`
 	UnknownStart    bool   `dynamodbav:"unknownStart"`
 	TransactionData string `dynamodbav:"transactionData"`
+
+	Flags []string `dynamodbav:"flags"`
 }
 
 // SessionMessage is the body of a message routed with sessions.raw: one finished session.
@@ -55,6 +57,9 @@ type SessionMessage struct {
 	MeterValues        MeterSummary `json:"meter_values"`
 	MeterWentBackwards bool         `json:"meter_went_backwards"`
 	UnknownStart       bool         `json:"unknown_start"`
+	// Flags say what the box's times or meter show that cannot be right (store.SessionFlags:
+	// negativeDuration, meterBackwards, readingsBackwards, stopTimestampAhead); [] for none.
+	Flags []string `json:"flags"`
 }
 
 // MeterSummary summarises the sampled values of a session's meter values.
@@ -78,6 +83,14 @@ type MeasurandSummary struct {
 	Max     float64 `json:"max"`
 	Last    float64 `json:"last"`
 	Samples int     `json:"samples"`
+}
+
+// startedAt is the stored start time when the start was seen.
+func (m SessionMessage) startedAt(row sessionRow) string {
+	if m.StartedAt == nil {
+		return ""
+	}
+	return row.StartedAt
 }
 
 // sessionMessage builds the message of a finished session from its row and its meter readings.
@@ -112,6 +125,7 @@ func sessionMessage(row sessionRow, readings []store.Reading, fallback time.Time
 			m.Volume = &kWh
 		}
 	}
+	m.Flags = store.SessionFlags(row.Flags, m.startedAt(row), row.StoppedAt, m.MeterStart, m.MeterStop)
 	m.MeterValues = summarize(readings, row.TransactionData)
 	body, err := encode(m)
 	if err != nil {

@@ -119,7 +119,8 @@ type AnomalyFilter struct {
 // ListAnomalies lists anomalies: of one box by key (kind, then transaction), of one kind
 // fleet-wide newest first from the byKind index, or all of them in table order.
 func (s *Store) ListAnomalies(ctx context.Context, f AnomalyFilter, p Page) ([]Anomaly, string, error) {
-	start, err := decodeToken(p.Next)
+	pos := anomaliesPosition(f)
+	start, err := pos.decode(p.Next)
 	if err != nil {
 		return nil, "", err
 	}
@@ -163,6 +164,17 @@ func (s *Store) ListAnomalies(ctx context.Context, f AnomalyFilter, p Page) ([]A
 	if err := attributevalue.UnmarshalListOfMaps(items, &out); err != nil {
 		return nil, "", fmt.Errorf("decode anomalies: %w", err)
 	}
-	next, err := encodeToken(last)
+	next, err := pos.encode(last)
 	return out, next, err
+}
+
+// anomaliesPosition is where a page of ListAnomalies may start for filter f.
+func anomaliesPosition(f AnomalyFilter) position {
+	switch {
+	case f.ChargeBoxID != "":
+		return tablePosition(tables.Anomalies).in("chargeBoxId", f.ChargeBoxID)
+	case f.Kind != "":
+		return indexPosition(tables.Anomalies, "byKind").in("kind", string(f.Kind))
+	}
+	return tablePosition(tables.Anomalies)
 }

@@ -147,7 +147,8 @@ func (s *Store) ListChargeBoxes(ctx context.Context, p Page) ([]ChargeBox, strin
 // as unsecured and those stored without a password before the flag existed. A page holds up to
 // p.Limit of them; the scan goes on until it has them or the registry ends.
 func (s *Store) ListUnsecuredChargeBoxes(ctx context.Context, p Page) ([]ChargeBox, string, error) {
-	start, err := decodeToken(p.Next)
+	pos := tablePosition(tables.ChargeBoxes)
+	start, err := pos.decode(p.Next)
 	if err != nil {
 		return nil, "", err
 	}
@@ -174,7 +175,7 @@ func (s *Store) ListUnsecuredChargeBoxes(ctx context.Context, p Page) ([]ChargeB
 			break
 		}
 	}
-	next, err := encodeToken(start)
+	next, err := pos.encode(start)
 	return out, next, err
 }
 

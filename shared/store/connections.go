@@ -181,6 +181,21 @@ func (s *Store) ListConnections(ctx context.Context, now time.Time) ([]Connectio
 	return out, nil
 }
 
+// ListConnectionsPage returns one page of the live connections at now. Rows past their TTL that
+// DynamoDB has not deleted yet are left out, so a page may hold fewer than p.Limit rows; next
+// is set whenever more rows may follow.
+func (s *Store) ListConnectionsPage(ctx context.Context, p Page, now time.Time) ([]Connection, string, error) {
+	var rows []Connection
+	next, err := s.list(ctx, tables.Connections, "", p, &rows)
+	out := rows[:0]
+	for _, c := range rows {
+		if c.Live(now) {
+			out = append(out, c)
+		}
+	}
+	return out, next, err
+}
+
 // ConnectionExpiry is when a connection row expires: API Gateway ends every connection after
 // two hours, so a row older than ttl belongs to a connection whose $disconnect was lost.
 func ConnectionExpiry(now time.Time, ttl time.Duration) int64 { return now.Add(ttl).Unix() }

@@ -21,9 +21,13 @@ type Connector struct {
 	Info            string `dynamodbav:"info,omitempty"`
 	VendorID        string `dynamodbav:"vendorId,omitempty"`
 	VendorErrorCode string `dynamodbav:"vendorErrorCode,omitempty"`
-	// StatusAt is the notification's timestamp (the box's clock, or receipt time without one).
+	// StatusAt is the notification's timestamp (the box's clock, or receipt time without one),
+	// stored as sent. ReceivedAt is when the central system received it: it alone orders
+	// notifications, since a box's clock may be wrong.
 	StatusAt   string `dynamodbav:"statusAt,omitempty"`
 	ReceivedAt string `dynamodbav:"receivedAt,omitempty"`
+	// TimestampAhead flags a StatusAt further ahead of ReceivedAt than the allowed clock skew.
+	TimestampAhead bool `dynamodbav:"timestampAhead,omitempty"`
 	// RunningTransactionID is the transaction running on the connector, 0 for none.
 	RunningTransactionID int `dynamodbav:"runningTransactionId,omitempty"`
 }
@@ -32,10 +36,19 @@ func connectorKey(box string, connector int) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{"chargeBoxId": str(box), "connectorId": num(int64(connector))}
 }
 
-// SetConnectorStatus stores a StatusNotification. A notification older than the stored one
-// (delivered out of order) changes nothing; it reports whether this one was stored.
+// SetConnectorStatus stores a StatusNotification. The order notifications were received in
+// decides, never the box's timestamps: one received before the stored one (delivered out of
+// order) changes nothing. It reports whether this one was stored.
 func (s *Store) SetConnectorStatus(ctx context.Context, c Connector) (bool, error) {
+	if c.ReceivedAt == "" {
+		return false, fmt.Errorf("set status of %s/%d: no receipt time", c.ChargeBoxID, c.ConnectorID)
+	}
 	var u update
+	if c.TimestampAhead {
+		u.set("timestampAhead", &types.AttributeValueMemberBOOL{Value: true})
+	} else {
+		u.remove("timestampAhead")
+	}
 	for name, v := range map[string]string{"status": c.Status, "errorCode": c.ErrorCode, "statusAt": c.StatusAt, "receivedAt": c.ReceivedAt,
 		"info": c.Info, "vendorId": c.VendorID, "vendorErrorCode": c.VendorErrorCode} {
 		if v == "" {
@@ -44,7 +57,7 @@ func (s *Store) SetConnectorStatus(ctx context.Context, c Connector) (bool, erro
 			u.set(name, str(v))
 		}
 	}
-	cond := u.cond("attribute_not_exists(%s) OR %s <= ", "statusAt", "statusAt") + u.value(str(c.StatusAt))
+	cond := u.cond("attribute_not_exists(%s) OR %s <= ", "receivedAt", "receivedAt") + u.value(str(c.ReceivedAt))
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 s.Table(tables.Connectors),
 		Key:                       connectorKey(c.ChargeBoxID, c.ConnectorID),

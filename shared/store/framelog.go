@@ -160,7 +160,8 @@ func (s *Store) LastSeen(ctx context.Context, chargeBoxID string) (time.Time, er
 
 // ListMessages lists a box's frame log, newest first.
 func (s *Store) ListMessages(ctx context.Context, box string, p Page) ([]LogRow, string, error) {
-	start, err := decodeToken(p.Next)
+	pos := tablePosition(tables.Messages).in("chargeBoxId", box)
+	start, err := pos.decode(p.Next)
 	if err != nil {
 		return nil, "", err
 	}
@@ -176,6 +177,6 @@ func (s *Store) ListMessages(ctx context.Context, box string, p Page) ([]LogRow,
 	if err := attributevalue.UnmarshalListOfMaps(res.Items, &out); err != nil {
 		return nil, "", fmt.Errorf("decode messages: %w", err)
 	}
-	next, err := encodeToken(res.LastEvaluatedKey)
+	next, err := pos.encode(res.LastEvaluatedKey)
 	return out, next, err
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -57,6 +58,9 @@ type Session struct {
 	AbandonedAt  string `dynamodbav:"abandonedAt,omitempty"`
 	AbandonedBy  int    `dynamodbav:"abandonedBy,omitempty"`
 	FinishedAt   string `dynamodbav:"finishedAt,omitempty"`
+
+	// Flags are what the stop showed to be wrong (see SessionFlags).
+	Flags []string `dynamodbav:"flags,omitempty"`
 }
 
 // RunningAttributes are the attributes a session carries only while it runs, to be in the
@@ -225,12 +229,30 @@ type SessionFilter struct {
 	From, To string
 }
 
+// sessionsPosition is where the pages of ListSessions with filter f can end: a Query of one
+// box's sessions in the from-to range, a Scan of the running index, or a Scan of the table.
+func sessionsPosition(f SessionFilter) position {
+	index, boxKey := "byChargeBox", "chargeBoxId"
+	if f.Status == SessionRunning {
+		index, boxKey = "runningByChargeBox", "runningChargeBoxId"
+	}
+	switch {
+	case f.ChargeBoxID != "":
+		from, to := cmp.Or(f.From, "0"), cmp.Or(f.To, "9")
+		return indexPosition(tables.Sessions, index).in(boxKey, f.ChargeBoxID).between("startedAt", from, to)
+	case f.Status == SessionRunning:
+		return indexPosition(tables.Sessions, index)
+	}
+	return tablePosition(tables.Sessions)
+}
+
 // ListSessions lists sessions, newest first for one box, in table order otherwise. Running
 // sessions are read from the sparse runningByChargeBox index, so listing them never reads the
 // finished history; other lists read the byChargeBox index (one box) or scan the table. A page
 // may hold fewer than Limit items when a filter drops some.
 func (s *Store) ListSessions(ctx context.Context, f SessionFilter, p Page) ([]Session, string, error) {
-	start, err := decodeToken(p.Next)
+	pos := sessionsPosition(f)
+	start, err := pos.decode(p.Next)
 	if err != nil {
 		return nil, "", err
 	}
@@ -299,7 +321,7 @@ func (s *Store) ListSessions(ctx context.Context, f SessionFilter, p Page) ([]Se
 	if err := attributevalue.UnmarshalListOfMaps(items, &out); err != nil {
 		return nil, "", fmt.Errorf("decode sessions: %w", err)
 	}
-	next, err := encodeToken(last)
+	next, err := pos.encode(last)
 	return out, next, err
 }
 
@@ -353,6 +375,8 @@ type Stop struct {
 	TransactionData string
 	// UniqueID is the frame's uniqueId, kept on an anomaly the stop causes.
 	UniqueID string
+	// Flags are what the StopTransaction alone shows to be wrong (see SessionFlags).
+	Flags []string
 }
 
 // Stopped is the outcome of FinishSession.
@@ -388,6 +412,9 @@ func (s *Store) FinishSession(ctx context.Context, st Stop, now time.Time) (Stop
 		if v != "" {
 			u.set(name, str(v))
 		}
+	}
+	if len(st.Flags) > 0 {
+		u.set("flags", stringList(st.Flags))
 	}
 	cond := u.cond("attribute_exists(%s) AND %s = ", "transactionId", "chargeBoxId") + u.value(str(st.ChargeBoxID)) +
 		u.cond(" AND %s <> ", "status") + u.value(str(SessionFinished))

@@ -78,16 +78,15 @@ func propsFromContext(get func(string) string) (CentralSystemStackProps, error) 
 		LogRetention:        awslogs.RetentionDays(r.String("logRetention", "")),
 		WebSocketThrottle:   ThrottleProps{Rate: r.Float("webSocketThrottleRate", 0), Burst: r.Int("webSocketThrottleBurst", 0)},
 		HTTPThrottle:        ThrottleProps{Rate: r.Float("httpThrottleRate", 0), Burst: r.Int("httpThrottleBurst", 0)},
-		WebSocketAccessLogs: r.Bool("webSocketAccessLogs", false),
-		Broker: BrokerProps{
-			InstanceType:   r.String("brokerInstanceType", ""),
-			DeploymentMode: r.String("brokerDeploymentMode", ""),
-			EngineVersion:  r.String("brokerEngineVersion", ""),
-		},
+		WebSocketAccessLogs:   jsii.Bool(r.Bool("webSocketAccessLogs", true)),
+		APIGatewayAccountRole: jsii.Bool(r.Bool("apiGatewayAccountRole", true)),
+		AccessLogRetention:    awslogs.RetentionDays(r.String("accessLogRetention", "")),
+		Broker:                brokerFromContext(&r),
 		Publisher: PublisherProps{
-			BatchSize:     r.Int("publisherBatchSize", 0),
-			RetryAttempts: r.Int("publisherRetryAttempts", 0),
-			MaxRecordAge:  r.Duration("publisherMaxRecordAge", 0),
+			BatchSize:            r.Int("publisherBatchSize", 0),
+			RetryAttempts:        r.Int("publisherRetryAttempts", 0),
+			MaxRecordAge:         r.Duration("publisherMaxRecordAge", 0),
+			FailureRetentionDays: r.Int("publisherFailureRetentionDays", 0),
 		},
 		DomainName:     r.String("domainName", ""),
 		CertificateArn: r.String("certificateArn", ""),
@@ -100,4 +99,23 @@ func propsFromContext(get func(string) string) (CentralSystemStackProps, error) 
 		return p, fmt.Errorf("context: %w", err)
 	}
 	return p, nil
+}
+
+// brokerFromContext reads the broker settings (docs/deploy.md, "Broker" and "Consumers").
+func brokerFromContext(r *config.Reader) BrokerProps {
+	return BrokerProps{
+		InstanceType:          r.String("brokerInstanceType", ""),
+		DeploymentMode:        r.String("brokerDeploymentMode", ""),
+		EngineVersion:         r.String("brokerEngineVersion", ""),
+		IngressCIDRs:          r.List("brokerIngressCidrs"),
+		IngressSecurityGroups: r.List("brokerIngressSecurityGroups"),
+		PubliclyAccessible:    r.Bool("brokerPubliclyAccessible", false),
+		External: ExternalBrokerProps{
+			URL:             r.String("externalBrokerUrl", ""),
+			SecretArn:       r.String("externalBrokerSecretArn", ""),
+			VpcID:           r.String("externalBrokerVpcId", ""),
+			SubnetIDs:       r.List("externalBrokerSubnetIds"),
+			SecurityGroupID: r.String("externalBrokerSecurityGroupId", ""),
+		},
+	}
 }

@@ -244,11 +244,15 @@ func TestPublicBroker(t *testing.T) {
 func TestConsumerIngress(t *testing.T) {
 	brokerSG := prodJSON.described(t, "AWS::EC2::SecurityGroup", "Amazon MQ broker")
 	got := map[string][]float64{}
+	// CDK renders CIDR rules inline on the group, rules naming another group as resources.
+	rules := asList(prodJSON.Resources[brokerSG].Properties["SecurityGroupIngress"])
 	for _, id := range prodJSON.ofType("AWS::EC2::SecurityGroupIngress") {
-		p := prodJSON.Resources[id].Properties
-		if !refersTo(p["GroupId"], brokerSG) {
-			continue
+		if p := prodJSON.Resources[id].Properties; refersTo(p["GroupId"], brokerSG) {
+			rules = append(rules, p)
 		}
+	}
+	for _, r := range rules {
+		p := r.(map[string]any)
 		from := "sg"
 		if c, ok := p["CidrIp"].(string); ok {
 			from = c

@@ -25,6 +25,10 @@ var WebSocketHeaders = []string{
 	"Sec-WebSocket-Extensions",
 }
 
+// UncachedErrorCodes are the origin errors CloudFront must not cache for the WebSocket
+// behaviour.
+var UncachedErrorCodes = []int{400, 403, 500, 502, 503, 504}
+
 // Edge is the CloudFront distribution charge boxes connect to.
 type Edge struct {
 	Distribution awscloudfront.Distribution
@@ -82,9 +86,28 @@ func newEdge(scope constructs.Construct, p CentralSystemStackProps, ws *WebSocke
 			}},
 		},
 	}
+	// CloudFront caches error responses for 10 s unless told otherwise: one 403 (a refused
+	// $connect) or 502 on a WebSocket upgrade would be served to the boxes connecting next. An
+	// error caching minimum TTL of 0 per status code turns that off. Source: Amazon CloudFront
+	// Developer Guide, "Control how long CloudFront caches errors" (ErrorCachingMinTTL of
+	// AWS::CloudFront::Distribution CustomErrorResponse). Custom error responses apply to the
+	// whole distribution; its only behaviour is the WebSocket one.
+	var errorResponses []*awscloudfront.ErrorResponse
+	for _, code := range UncachedErrorCodes {
+		errorResponses = append(errorResponses, &awscloudfront.ErrorResponse{
+			HttpStatus: jsii.Number(float64(code)),
+			Ttl:        awscdk.Duration_Seconds(jsii.Number(0)),
+		})
+	}
+	props.ErrorResponses = &errorResponses
 	if p.DomainName != "" {
 		props.DomainNames = jsii.Strings(p.DomainName)
 		props.Certificate = awscertificatemanager.Certificate_FromCertificateArn(scope, jsii.String("ChargeBoxCertificate"), jsii.String(p.CertificateArn))
+		// Only a distribution with its own certificate can enforce a minimum TLS version: with
+		// the default *.cloudfront.net certificate CloudFront sets the security policy to TLSv1
+		// whatever is asked (CloudFront API reference, ViewerCertificate.MinimumProtocolVersion).
+		props.MinimumProtocolVersion = awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021
+		props.SslSupportMethod = awscloudfront.SSLMethod_SNI
 	}
 	dist := awscloudfront.NewDistribution(scope, jsii.String("ChargeBoxDistribution"), props)
 	domain := *dist.DistributionDomainName()

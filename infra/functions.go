@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -51,8 +51,10 @@ type Functions struct {
 	ByName    map[string]awslambda.Function
 	Roles     map[string]awsiam.Role
 	LogGroups map[string]awslogs.LogGroup
-	// FailureQueue receives the positions of stream batches the publisher gave up on.
-	FailureQueue awssqs.Queue
+	// FailureStore receives the stream batches the publisher's mappings gave up on, whole.
+	FailureStore awss3.Bucket
+	// Mappings are the publisher's event source mappings, one per table with a stream.
+	Mappings []awslambda.CfnEventSourceMapping
 }
 
 // FunctionName is the deployed name of a function.
@@ -82,8 +84,8 @@ func newFunctions(scope constructs.Construct, p CentralSystemStackProps, ws *Web
 	for _, spec := range functionSpecs {
 		name := FunctionName(p.Stage, spec.name)
 		id := strings.ToUpper(spec.name[:1]) + spec.name[1:]
+		// No fixed name: a retained log group of a destroyed stage would block redeploying it.
 		logGroup := awslogs.NewLogGroup(scope, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
-			LogGroupName:  jsii.String("/aws/lambda/" + name),
 			Retention:     p.LogRetention,
 			RemovalPolicy: p.RemovalPolicy,
 		})

@@ -41,6 +41,6 @@ func newHTTPAPI(scope constructs.Construct, p CentralSystemStackProps, fn awslam
 		ThrottlingRateLimit:  jsii.Number(p.HTTPThrottle.Rate),
 		ThrottlingBurstLimit: jsii.Number(float64(p.HTTPThrottle.Burst)),
 	})
-	accessLog(scope, p, "HttpApiAccessLogs", "ocpp-"+p.Stage+"-operator", stage, httpAccessLogFormat)
+	accessLog(scope, p, "HttpApiAccessLogs", stage, httpAccessLogFormat)
 	return &HTTPAPI{API: api}
 }

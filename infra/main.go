@@ -61,33 +61,32 @@ func checkAssets(dir string) error {
 func propsFromContext(get func(string) string) (CentralSystemStackProps, error) {
 	r := config.Reader{Get: get}
 	p := CentralSystemStackProps{
-		Stage:               r.String("stage", ""),
-		AssetDir:            r.String("assetDir", "../build"), // cdk.json lives in infra/; make builds into <repo>/build
-		TablePrefix:         r.String("tablePrefix", ""),
-		HeartbeatInterval:   r.Duration("heartbeatInterval", 0),
-		CommandWait:         r.Duration("commandWait", 0),
-		CommandWaitMax:      r.Duration("commandWaitMax", 0),
-		MessageRetention:    r.Duration("messageRetention", 0),
-		ConnectionTTL:       r.Duration("connectionTtl", 0),
-		CommandTTL:          r.Duration("commandTtl", 0),
-		AutoRegister:        r.Bool("autoRegister", false),
-		AcceptUnknownTags:   r.Bool("acceptUnknownTags", false),
-		KnownVendorIDs:      r.List("knownVendorIds"),
-		DefaultTenantID:     r.String("defaultTenantId", ""),
-		LogLevel:            r.String("logLevel", ""),
-		LogRetention:        awslogs.RetentionDays(r.String("logRetention", "")),
-		WebSocketThrottle:   ThrottleProps{Rate: r.Float("webSocketThrottleRate", 0), Burst: r.Int("webSocketThrottleBurst", 0)},
-		HTTPThrottle:        ThrottleProps{Rate: r.Float("httpThrottleRate", 0), Burst: r.Int("httpThrottleBurst", 0)},
-		WebSocketAccessLogs: r.Bool("webSocketAccessLogs", false),
-		Broker: BrokerProps{
-			InstanceType:   r.String("brokerInstanceType", ""),
-			DeploymentMode: r.String("brokerDeploymentMode", ""),
-			EngineVersion:  r.String("brokerEngineVersion", ""),
-		},
+		Stage:                 r.String("stage", ""),
+		AssetDir:              r.String("assetDir", "../build"), // cdk.json lives in infra/; make builds into <repo>/build
+		TablePrefix:           r.String("tablePrefix", ""),
+		HeartbeatInterval:     r.Duration("heartbeatInterval", 0),
+		CommandWait:           r.Duration("commandWait", 0),
+		CommandWaitMax:        r.Duration("commandWaitMax", 0),
+		MessageRetention:      r.Duration("messageRetention", 0),
+		ConnectionTTL:         r.Duration("connectionTtl", 0),
+		CommandTTL:            r.Duration("commandTtl", 0),
+		AutoRegister:          r.Bool("autoRegister", false),
+		AcceptUnknownTags:     r.Bool("acceptUnknownTags", false),
+		KnownVendorIDs:        r.List("knownVendorIds"),
+		DefaultTenantID:       r.String("defaultTenantId", ""),
+		LogLevel:              r.String("logLevel", ""),
+		LogRetention:          awslogs.RetentionDays(r.String("logRetention", "")),
+		WebSocketThrottle:     ThrottleProps{Rate: r.Float("webSocketThrottleRate", 0), Burst: r.Int("webSocketThrottleBurst", 0)},
+		HTTPThrottle:          ThrottleProps{Rate: r.Float("httpThrottleRate", 0), Burst: r.Int("httpThrottleBurst", 0)},
+		WebSocketAccessLogs:   jsii.Bool(r.Bool("webSocketAccessLogs", true)),
+		APIGatewayAccountRole: jsii.Bool(r.Bool("apiGatewayAccountRole", true)),
+		AccessLogRetention:    awslogs.RetentionDays(r.String("accessLogRetention", "")),
+		Broker:                brokerFromContext(&r),
 		Publisher: PublisherProps{
-			BatchSize:     r.Int("publisherBatchSize", 0),
-			RetryAttempts: r.Int("publisherRetryAttempts", 0),
-			MaxRecordAge:  r.Duration("publisherMaxRecordAge", 0),
+			BatchSize:            r.Int("publisherBatchSize", 0),
+			RetryAttempts:        r.Int("publisherRetryAttempts", 0),
+			MaxRecordAge:         r.Duration("publisherMaxRecordAge", 0),
+			FailureRetentionDays: r.Int("publisherFailureRetentionDays", 0),
 		},
 		DomainName:     r.String("domainName", ""),
 		CertificateArn: r.String("certificateArn", ""),
@@ -100,4 +99,23 @@ func propsFromContext(get func(string) string) (CentralSystemStackProps, error) 
 		return p, fmt.Errorf("context: %w", err)
 	}
 	return p, nil
+}
+
+// brokerFromContext reads the broker settings (docs/deploy.md, "Broker" and "Consumers").
+func brokerFromContext(r *config.Reader) BrokerProps {
+	return BrokerProps{
+		InstanceType:          r.String("brokerInstanceType", ""),
+		DeploymentMode:        r.String("brokerDeploymentMode", ""),
+		EngineVersion:         r.String("brokerEngineVersion", ""),
+		IngressCIDRs:          r.List("brokerIngressCidrs"),
+		IngressSecurityGroups: r.List("brokerIngressSecurityGroups"),
+		PubliclyAccessible:    r.Bool("brokerPubliclyAccessible", false),
+		External: ExternalBrokerProps{
+			URL:             r.String("externalBrokerUrl", ""),
+			SecretArn:       r.String("externalBrokerSecretArn", ""),
+			VpcID:           r.String("externalBrokerVpcId", ""),
+			SubnetIDs:       r.List("externalBrokerSubnetIds"),
+			SecurityGroupID: r.String("externalBrokerSecurityGroupId", ""),
+		},
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
@@ -49,6 +50,7 @@ func newMonitoring(scope constructs.Construct, p CentralSystemStackProps, s *Cen
 		DisplayName: jsii.String("OCPP " + p.Stage + " alarms"),
 		EnforceSSL:  jsii.Bool(true),
 	})
+	m.allowCloudWatch()
 	if p.AlarmEmail != "" {
 		m.Topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(p.AlarmEmail), nil))
 	}
@@ -64,13 +66,30 @@ func newMonitoring(scope constructs.Construct, p CentralSystemStackProps, s *Cen
 	m.Dashboard.AddWidgets(graph("WebSocket API", apis.webSocket), graph("Operator HTTP API", apis.http))
 	m.Dashboard.AddWidgets(
 		graph("Publisher iterator age (ms)", []awscloudwatch.IMetric{pub.iteratorAge}),
-		graph("Publisher failure queue", []awscloudwatch.IMetric{pub.failures}),
+		graph("Publisher failure store (objects written)", []awscloudwatch.IMetric{pub.failures}),
 		graph("Unroutable messages dropped", []awscloudwatch.IMetric{pub.unroutable}),
 	)
 	m.Dashboard.AddWidgets(awscloudwatch.NewAlarmStatusWidget(&awscloudwatch.AlarmStatusWidgetProps{
 		Title: jsii.String("Alarms"), Alarms: alarmRefs(m.Alarms), Width: jsii.Number(24),
 	}))
 	return m
+}
+
+// allowCloudWatch lets CloudWatch alarms of this account publish to the topic. Once a topic has
+// a resource policy (EnforceSSL adds one), CloudWatch needs an explicit Allow or no alarm
+// reaches a subscriber. Sources: Amazon SNS Developer Guide, "Example cases for Amazon SNS
+// access control" (aws:SourceAccount); CloudWatch User Guide, alarm actions to SNS topics.
+func (m *Monitoring) allowCloudWatch() {
+	m.Topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("CloudWatchAlarmsPublish"),
+		Effect:     awsiam.Effect_ALLOW,
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  jsii.Strings(*m.Topic.TopicArn()),
+		Conditions: &map[string]interface{}{
+			"StringEquals": map[string]interface{}{"aws:SourceAccount": awscdk.Stack_Of(m.scope).Account()},
+		},
+	}))
 }
 
 // alarm raises an alarm (and its return to OK) on the topic when metric reaches threshold.
@@ -115,8 +134,18 @@ func (m *Monitoring) publisherAlarms(f *Functions) publisherMetrics {
 	var out publisherMetrics
 	out.iteratorAge = f.ByName[FnPublisher].Metric(jsii.String("IteratorAge"), &awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: fiveMinutes()})
 	m.alarm("publisher-iterator-age", "Publisher lags behind the DynamoDB streams", out.iteratorAge, IteratorAgeThreshold)
-	out.failures = f.FailureQueue.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: fiveMinutes()})
-	m.alarm("publisher-failures", "Stream batches the publisher gave up on (see the failure queue)", out.failures, 1)
+	// Every object in the failure store is a batch the mappings gave up on (S3 request metrics).
+	out.failures = awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace:  jsii.String("AWS/S3"),
+		MetricName: jsii.String("PutRequests"),
+		DimensionsMap: &map[string]*string{
+			"BucketName": f.FailureStore.BucketName(),
+			"FilterId":   jsii.String(FailureStoreMetricsID),
+		},
+		Statistic: jsii.String("Sum"),
+		Period:    fiveMinutes(),
+	})
+	m.alarm("publisher-failures", "Stream batches the publisher gave up on, written to the failure store (docs/messages.md: replay)", out.failures, 1)
 	// The publisher drops (and logs) a message no queue is bound for; count those log lines.
 	out.unroutable = awslogs.NewMetricFilter(m.scope, jsii.String("UnroutableMessages"), &awslogs.MetricFilterProps{
 		LogGroup:        f.LogGroups[FnPublisher],

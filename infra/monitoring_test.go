@@ -32,11 +32,11 @@ func TestAlarms(t *testing.T) {
 		fn := ref(devJSON.function(t, "dev", spec.name))
 		want = append(want, alarmKey{"AWS/Lambda", "Errors", fn}, alarmKey{"AWS/Lambda", "Throttles", fn})
 	}
-	queueID, _ := devJSON.only(t, "AWS::SQS::Queue")
+	bucketID, _ := devJSON.only(t, "AWS::S3::Bucket")
 	iteratorAge := alarmKey{"AWS/Lambda", "IteratorAge", ref(devJSON.function(t, "dev", FnPublisher))}
 	want = append(want,
 		iteratorAge,
-		alarmKey{"AWS/SQS", "ApproximateNumberOfMessagesVisible", "${" + queueID + ".QueueName}"},
+		alarmKey{"AWS/S3", "PutRequests", ref(bucketID) + FailureStoreMetricsID},
 		alarmKey{"AWS/ApiGateway", "ExecutionError", ref(webSocketAPIID(t, devJSON)) + "dev"},
 		alarmKey{"AWS/ApiGateway", "5xx", ref(apiID(t, devJSON, "HTTP"))},
 		alarmKey{"OCPP/dev", "UnroutableMessages", ""},
@@ -71,15 +71,18 @@ func TestLogGroups(t *testing.T) {
 		stage  string
 		policy string
 		access int // access log groups: the HTTP API's, and the WebSocket stage's when on
-	}{{devJSON, "dev", "Retain", 1}, {prodJSON, "prod", "Delete", 2}} {
+	}{{devJSON, "dev", "Retain", 2}, {prodJSON, "prod", "Delete", 2}} {
 		groups := c.tp.ofType("AWS::Logs::LogGroup")
 		if len(groups) != len(functionSpecs)+c.access {
 			t.Errorf("%s: %d log groups for %d functions and %d access logs", c.stage, len(groups), len(functionSpecs), c.access)
 		}
 		for _, id := range groups {
 			r := c.tp.Resources[id]
-			if r.Properties["RetentionInDays"] != float64(30) {
-				t.Errorf("%s/%s: retention %v, want 30 days", c.stage, id, r.Properties["RetentionInDays"])
+			if r.Properties["RetentionInDays"] != float64(30) && !(c.stage == "prod" && r.Properties["RetentionInDays"] == float64(90)) {
+				t.Errorf("%s/%s: retention %v, want 30 days (90 for prod's access logs)", c.stage, id, r.Properties["RetentionInDays"])
+			}
+			if name, ok := r.Properties["LogGroupName"]; ok {
+				t.Errorf("%s/%s: fixed name %v would block a redeploy after destroy", c.stage, id, name)
 			}
 			if r.DeletionPolicy != c.policy {
 				t.Errorf("%s/%s: deletion policy %q, want %q", c.stage, id, r.DeletionPolicy, c.policy)
@@ -100,9 +103,7 @@ func TestUnroutableMessagesAreCounted(t *testing.T) {
 	if !strings.Contains(string(raw), `"MetricName":"UnroutableMessages"`) || !strings.Contains(string(raw), `"MetricNamespace":"OCPP/dev"`) {
 		t.Errorf("%s: metric %s", id, raw)
 	}
-	group, _ := json.Marshal(r.Properties["LogGroupName"])
-	logs, _ := json.Marshal(devJSON.Resources[strings.Trim(strings.TrimPrefix(string(group), `{"Ref":`), `"}`)].Properties)
-	if !strings.Contains(string(logs), "publisher") {
-		t.Errorf("%s: filters log group %s (%s), want the publisher's", id, group, logs)
+	if ref, _ := path(r.Properties["LogGroupName"], "Ref").(string); !strings.HasPrefix(ref, "PublisherLogs") {
+		t.Errorf("%s: filters log group %v, want the publisher's", id, r.Properties["LogGroupName"])
 	}
 }

@@ -5,11 +5,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/serverless-ocpp/csms/shared/streamfilter"
 	"github.com/serverless-ocpp/csms/shared/tables"
 )
 
@@ -25,23 +25,39 @@ var vpcNetworkInterfaceActions = []string{
 	"ec2:UnassignPrivateIpAddresses",
 }
 
-// publisherNetwork puts the publisher into the broker's VPC with its own security group and
-// hands it the broker's endpoint and secret.
+// FailureStoreMetricsID names the bucket's request-metrics filter; the failure-store alarm
+// counts its PutRequests.
+const FailureStoreMetricsID = "EntireBucket"
+
+// publisherNetwork hands the publisher its broker's endpoint and secret and, when the broker is
+// reachable only inside a VPC, puts the publisher there: the stack's VPC with a security group
+// of its own (Amazon MQ, private), or the operator's subnets and security group (external
+// broker in a VPC). For a public broker (Amazon MQ's publicly accessible one, or an external
+// public TLS endpoint) the publisher stays outside any VPC.
 func publisherNetwork(scope constructs.Construct, props *awslambda.FunctionProps, env map[string]string, role awsiam.Role, broker *Broker) {
-	sg := awsec2.NewSecurityGroup(scope, jsii.String("PublisherSecurityGroup"), &awsec2.SecurityGroupProps{
-		Vpc:         broker.VPC,
-		Description: jsii.String("Publisher Lambda"),
-		// Egress stays open: the VPC has no internet route, so the only reachable peers are the
-		// broker and the endpoints, and the DynamoDB gateway endpoint's prefix list id is
-		// region-specific (not known to an environment-agnostic synth).
-		AllowAllOutbound: jsii.Bool(true),
-	})
-	broker.allowClient(sg)
-	props.Vpc = broker.VPC
-	props.VpcSubnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}
-	props.SecurityGroups = &[]awsec2.ISecurityGroup{sg}
 	env["AMQP_ENDPOINT"] = broker.AMQPEndpoint
 	env["AMQP_SECRET_ARN"] = *broker.Secret.SecretArn()
+	switch {
+	case broker.VPC != nil:
+		sg := awsec2.NewSecurityGroup(scope, jsii.String("PublisherSecurityGroup"), &awsec2.SecurityGroupProps{
+			Vpc:         broker.VPC,
+			Description: jsii.String("Publisher Lambda"),
+			// Egress stays open: the VPC has no internet route, so the only reachable peers are
+			// the broker and the endpoints, and the DynamoDB gateway endpoint's prefix list id is
+			// region-specific (not known to an environment-agnostic synth).
+			AllowAllOutbound: jsii.Bool(true),
+		})
+		broker.allowClient(sg)
+		props.Vpc = broker.VPC
+		props.VpcSubnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}
+		props.SecurityGroups = &[]awsec2.ISecurityGroup{sg}
+	case broker.externalVPC != nil:
+		props.Vpc = broker.externalVPC
+		props.VpcSubnets = &awsec2.SubnetSelection{Subnets: &broker.externalSubnets}
+		props.SecurityGroups = &[]awsec2.ISecurityGroup{broker.externalGroup}
+	default:
+		return
+	}
 	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("VpcNetworkInterfaces"),
 		Actions:   jsii.Strings(vpcNetworkInterfaceActions...),
@@ -49,30 +65,94 @@ func publisherNetwork(scope constructs.Construct, props *awslambda.FunctionProps
 	}))
 }
 
+// newFailureStore is the bucket the event source mappings send what they give up on: Lambda
+// writes the whole invocation record (the stream records, not only their positions) for a
+// DynamoDB stream mapping with an S3 on-failure destination. Source: AWS Lambda Developer Guide,
+// "Retaining discarded records for a DynamoDB event source" (S3 destinations receive the entire
+// invocation record along with the metadata; the role needs s3:PutObject and s3:ListBucket).
+func newFailureStore(scope constructs.Construct, p CentralSystemStackProps) awss3.Bucket {
+	bucket := awss3.NewBucket(scope, jsii.String("PublisherFailureStore"), &awss3.BucketProps{
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		Versioned:         jsii.Bool(false),
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Id:                                  jsii.String("expire-failed-batches"),
+			Expiration:                          awscdk.Duration_Days(jsii.Number(float64(p.Publisher.FailureRetentionDays))),
+			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+		}},
+		// Request metrics (PutRequests per minute) drive the failure-store alarm.
+		Metrics:       &[]*awss3.BucketMetrics{{Id: jsii.String(FailureStoreMetricsID)}},
+		RemovalPolicy: p.RemovalPolicy,
+	})
+	return bucket
+}
+
 // addPublisherSources subscribes the publisher to the stream of every table with Stream set.
 // Parallelization factor 1 keeps records of one partition key (one charge box) in order;
 // per-record failure reports plus bisection isolate a bad record without losing the others.
+// Retries are bounded by age only: MaximumRetryAttempts and MaximumRecordAgeInSeconds -1 retry
+// a batch until the stream trims its records (24 h), so a broker outage shorter than that loses
+// nothing. Filter criteria (shared/streamfilter) invoke the publisher only for records that can
+// publish something.
 func addPublisherSources(scope constructs.Construct, p CentralSystemStackProps, f *Functions, t *Tables) {
-	f.FailureQueue = awssqs.NewQueue(scope, jsii.String("PublisherFailureQueue"), &awssqs.QueueProps{
-		QueueName:       jsii.String("ocpp-" + p.Stage + "-publisher-failures"),
-		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
-		EnforceSSL:      jsii.Bool(true),
-		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
-	})
+	f.FailureStore = newFailureStore(scope, p)
 	publisher := f.ByName[FnPublisher]
+	role := f.Roles[FnPublisher]
+	access := awsiam.NewPolicy(scope, jsii.String("PublisherStreamAccess"), &awsiam.PolicyProps{Roles: &[]awsiam.IRole{role}})
+	access.AddStatements(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("FailureStoreWrite"),
+		Actions:   jsii.Strings("s3:PutObject"),
+		Resources: jsii.Strings(*f.FailureStore.ArnForObjects(jsii.String("*"))),
+	}), awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("FailureStoreList"),
+		Actions:   jsii.Strings("s3:ListBucket"),
+		Resources: jsii.Strings(*f.FailureStore.BucketArn()),
+	}), awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		// ListStreams takes no stream resource.
+		Sid:       jsii.String("ListStreams"),
+		Actions:   jsii.Strings("dynamodb:ListStreams"),
+		Resources: jsii.Strings("*"),
+	}))
 	for _, def := range tables.All() {
 		if !def.Stream {
 			continue
 		}
-		publisher.AddEventSource(awslambdaeventsources.NewDynamoEventSource(t.ByName[def.Name], &awslambdaeventsources.DynamoEventSourceProps{
-			StartingPosition:        awslambda.StartingPosition_TRIM_HORIZON,
-			BatchSize:               jsii.Number(float64(p.Publisher.BatchSize)),
-			BisectBatchOnError:      jsii.Bool(true),
-			RetryAttempts:           jsii.Number(float64(p.Publisher.RetryAttempts)),
-			MaxRecordAge:            awscdk.Duration_Seconds(jsii.Number(p.Publisher.MaxRecordAge.Seconds())),
-			ReportBatchItemFailures: jsii.Bool(true),
-			ParallelizationFactor:   jsii.Number(1),
-			OnFailure:               awslambdaeventsources.NewSqsDlq(f.FailureQueue),
+		table := t.ByName[def.Name]
+		access.AddStatements(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"),
+			Resources: jsii.Strings(*table.TableStreamArn()),
 		}))
+		var filters []interface{}
+		for _, pattern := range streamfilter.Patterns(def) {
+			filters = append(filters, &awslambda.CfnEventSourceMapping_FilterProperty{Pattern: jsii.String(pattern)})
+		}
+		esm := awslambda.NewCfnEventSourceMapping(scope, jsii.String("PublisherSource-"+def.Name), &awslambda.CfnEventSourceMappingProps{
+			FunctionName:               publisher.FunctionArn(),
+			EventSourceArn:             table.TableStreamArn(),
+			StartingPosition:           jsii.String("TRIM_HORIZON"),
+			BatchSize:                  jsii.Number(float64(p.Publisher.BatchSize)),
+			BisectBatchOnFunctionError: jsii.Bool(true),
+			MaximumRetryAttempts:       jsii.Number(float64(p.Publisher.RetryAttempts)),
+			MaximumRecordAgeInSeconds:  jsii.Number(recordAge(p.Publisher)),
+			FunctionResponseTypes:      jsii.Strings("ReportBatchItemFailures"),
+			ParallelizationFactor:      jsii.Number(1),
+			FilterCriteria:             &awslambda.CfnEventSourceMapping_FilterCriteriaProperty{Filters: &filters},
+			DestinationConfig: &awslambda.CfnEventSourceMapping_DestinationConfigProperty{
+				OnFailure: &awslambda.CfnEventSourceMapping_OnFailureProperty{Destination: f.FailureStore.BucketArn()},
+			},
+		})
+		// Lambda checks the role's stream and bucket permissions when the mapping is created.
+		esm.Node().AddDependency(access)
+		f.Mappings = append(f.Mappings, esm)
 	}
+}
+
+// recordAge is MaximumRecordAgeInSeconds: -1 (until the stream trims the record) unless set.
+func recordAge(pp PublisherProps) float64 {
+	if pp.MaxRecordAge <= 0 {
+		return -1
+	}
+	return pp.MaxRecordAge.Seconds()
 }

@@ -19,10 +19,7 @@ func TestPublisherEventSources(t *testing.T) {
 	}{{devJSON, dev}, {prodJSON, prod}} {
 		t.Run(c.s.Props.Stage, func(t *testing.T) {
 			fn := c.tp.function(t, c.s.Props.Stage, FnPublisher)
-			queueID, queue := c.tp.only(t, "AWS::SQS::Queue")
-			if queue.Properties["SqsManagedSseEnabled"] != true && queue.Properties["KmsMasterKeyId"] == nil {
-				t.Errorf("failure queue not encrypted: %v", queue.Properties)
-			}
+			bucketID, _ := c.tp.only(t, "AWS::S3::Bucket")
 			streamTables := map[string]bool{}
 			for _, id := range c.tp.ofType("AWS::DynamoDB::Table") {
 				name := strings.TrimPrefix(c.tp.Resources[id].Properties["TableName"].(string), c.s.Props.TablePrefix)
@@ -50,7 +47,7 @@ func TestPublisherEventSources(t *testing.T) {
 					"BatchSize":                  float64(pp.BatchSize),
 					"BisectBatchOnFunctionError": true,
 					"MaximumRetryAttempts":       float64(pp.RetryAttempts),
-					"MaximumRecordAgeInSeconds":  pp.MaxRecordAge.Seconds(),
+					"MaximumRecordAgeInSeconds":  recordAge(pp),
 					"ParallelizationFactor":      float64(1),
 					"FunctionResponseTypes":      []any{"ReportBatchItemFailures"},
 				}
@@ -62,17 +59,25 @@ func TestPublisherEventSources(t *testing.T) {
 				if !refersTo(p["FunctionName"], fn) {
 					t.Errorf("%s: invokes %v, want the publisher", id, p["FunctionName"])
 				}
-				if !refersTo(path(p, "DestinationConfig", "OnFailure", "Destination"), queueID) {
-					t.Errorf("%s: on-failure destination %v, want the failure queue", id, p["DestinationConfig"])
+				if !refersTo(path(p, "DestinationConfig", "OnFailure", "Destination"), bucketID) {
+					t.Errorf("%s: on-failure destination %v, want the failure store", id, p["DestinationConfig"])
 				}
+				checkFilters(t, c.tp, id, p)
 			}
 			if len(streamTables) != 0 {
 				t.Errorf("stream tables without a mapping: %v", streamTables)
 			}
 		})
 	}
-	if c := dev.Props.Publisher; c.BatchSize != 100 || c.RetryAttempts != 100 || c.MaxRecordAge.Hours() != 24 {
+	// By default a batch is retried by age only: until the stream trims its records.
+	if c := dev.Props.Publisher; c.BatchSize != 100 || c.RetryAttempts != -1 || recordAge(c) != -1 {
 		t.Errorf("publisher defaults %+v", c)
+	}
+	for _, id := range devJSON.ofType("AWS::Lambda::EventSourceMapping") {
+		p := devJSON.Resources[id].Properties
+		if p["MaximumRetryAttempts"] != float64(-1) || p["MaximumRecordAgeInSeconds"] != float64(-1) {
+			t.Errorf("dev %s: retries %v, max age %v, want -1 and -1", id, p["MaximumRetryAttempts"], p["MaximumRecordAgeInSeconds"])
+		}
 	}
 }
 
@@ -118,23 +123,25 @@ func TestPublisherNetwork(t *testing.T) {
 		t.Errorf("endpoints %v, want DynamoDB and Secrets Manager only", keysOf(endpoints))
 	}
 
-	// The broker and the Secrets Manager endpoint admit the publisher only.
-	ingress := map[float64][]string{}
+	// The broker and the Secrets Manager endpoint admit the publisher and the consumers only.
+	consumerSG := devJSON.described(t, "AWS::EC2::SecurityGroup", "RabbitMQ consumers")
+	ingress := map[float64]int{}
 	for _, id := range devJSON.ofType("AWS::EC2::SecurityGroupIngress") {
 		p := devJSON.Resources[id].Properties
-		if !refersTo(p["SourceSecurityGroupId"], publisherSG) {
+		if !refersTo(p["SourceSecurityGroupId"], publisherSG) && !refersTo(p["SourceSecurityGroupId"], consumerSG) {
 			t.Errorf("%s: ingress from %v", id, p["SourceSecurityGroupId"])
 		}
 		port, _ := p["FromPort"].(float64)
-		ingress[port] = append(ingress[port], joined(p["GroupId"]))
+		ingress[port]++
 	}
 	for _, id := range devJSON.ofType("AWS::EC2::SecurityGroup") {
 		for _, rule := range asList(devJSON.Resources[id].Properties["SecurityGroupIngress"]) {
 			t.Errorf("%s: inline ingress %v", id, rule)
 		}
 	}
-	if len(ingress[AMQPSPort]) != 1 || len(ingress[443]) != 1 {
-		t.Errorf("ingress rules %v, want one AMQPS (broker) and one HTTPS (endpoint)", ingress)
+	// AMQPS: publisher and consumers; 443: the consumers' console, Secrets Manager for both.
+	if ingress[AMQPSPort] != 2 || ingress[443] != 3 {
+		t.Errorf("ingress rules per port %v, want 2 on AMQPS and 3 on 443", ingress)
 	}
 }
 

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -76,10 +76,17 @@ type CentralSystemStackProps struct {
 	// HTTPThrottle bounds operator API requests per second. Default 100, bursts of 200.
 	HTTPThrottle ThrottleProps
 	// WebSocketAccessLogs writes an access log line per charge-box message and connection
-	// event. Off by default: API Gateway refuses access logs on a WebSocket stage unless the
-	// account's API Gateway settings name a CloudWatch Logs role (docs/deploy.md). The HTTP
-	// API's access log needs no such role and is always on.
-	WebSocketAccessLogs bool
+	// event. On by default. API Gateway refuses access logs on a WebSocket stage unless the
+	// account's API Gateway settings name a CloudWatch Logs role ("CloudWatch Logs role ARN must
+	// be set in account settings to enable logging"); see APIGatewayAccountRole. The HTTP API's
+	// access log needs no such role and is always on.
+	WebSocketAccessLogs *bool
+	// APIGatewayAccountRole makes the stack set the account's (per region) API Gateway
+	// CloudWatch Logs role, which WebSocket access logs need. Default true; set false when the
+	// account already has one (docs/deploy.md).
+	APIGatewayAccountRole *bool
+	// AccessLogRetention is how long the access logs are kept. Default LogRetention.
+	AccessLogRetention awslogs.RetentionDays
 
 	// Broker sizes the Amazon MQ for RabbitMQ broker.
 	Broker BrokerProps
@@ -103,27 +110,57 @@ type ThrottleProps struct {
 	Burst int
 }
 
-// BrokerProps sizes the broker.
+// BrokerProps sizes the broker and says who reaches it.
 type BrokerProps struct {
-	// InstanceType is the broker host instance type. Default "mq.t3.micro" (single instance
-	// only); use an mq.m5 or mq.m7g size for a cluster.
+	// InstanceType is the broker host instance type. Default "mq.m7g.medium"; brokerInstanceTypes
+	// lists what Amazon MQ accepts per engine version.
 	InstanceType string
-	// DeploymentMode is SingleInstance (default) or ClusterMultiAZ.
+	// DeploymentMode is SingleInstance (default) or ClusterMultiAZ (three nodes).
 	DeploymentMode string
-	// EngineVersion is the RabbitMQ version Amazon MQ runs. Default "3.13".
+	// EngineVersion is the RabbitMQ version Amazon MQ runs: "4.2" (default) or "3.13".
 	EngineVersion string
+
+	// IngressCIDRs and IngressSecurityGroups may reach the private broker on AMQPS (5671) and
+	// the management console (443), besides the stack's consumer security group: consumers in
+	// a peered VPC or behind a VPN.
+	IngressCIDRs          []string
+	IngressSecurityGroups []string
+	// PubliclyAccessible makes Amazon MQ give the broker a public endpoint (TLS only, no VPC,
+	// no security group) for consumers outside AWS; the publisher then runs outside any VPC.
+	PubliclyAccessible bool
+
+	// External publishes to an existing RabbitMQ instead of creating Amazon MQ.
+	External ExternalBrokerProps
+}
+
+// ExternalBrokerProps names a RabbitMQ the stack does not create. Set URL to use it.
+type ExternalBrokerProps struct {
+	// URL is amqps://host:port[/vhost], without credentials.
+	URL string
+	// SecretArn is a Secrets Manager secret holding {"username": ..., "password": ...}.
+	SecretArn string
+	// VpcID, SubnetIDs and SecurityGroupID place the publisher where a broker reachable only
+	// inside a VPC is; the security group is the one the broker admits. Leave all empty for a
+	// public TLS endpoint: the publisher then runs outside any VPC.
+	VpcID           string
+	SubnetIDs       []string
+	SecurityGroupID string
 }
 
 // PublisherProps tunes the publisher's event source mappings.
 type PublisherProps struct {
 	// BatchSize is the largest batch of stream records per invocation. Default 100.
 	BatchSize int
-	// RetryAttempts bounds retries of a failing batch before its position goes to the failure
-	// queue. Default 100: bisecting a batch of 100 takes about 7 attempts, the rest rides out
-	// a broker outage; MaxRecordAge bounds the total time anyway.
+	// RetryAttempts bounds retries of a failing batch before it goes to the failure store.
+	// Default -1: retry until the record is too old (MaxRecordAge) or the stream trims it, so a
+	// broker outage of up to 24 h loses nothing. Bisecting does not use up retries.
 	RetryAttempts int
-	// MaxRecordAge is the oldest record still retried. Default 24 h, the stream's retention.
+	// MaxRecordAge is the oldest record still retried. Default 0: no limit but the stream's
+	// 24 h retention (MaximumRecordAgeInSeconds -1).
 	MaxRecordAge time.Duration
+	// FailureRetentionDays is how long the failure store keeps what the mappings gave up on.
+	// Default 90.
+	FailureRetentionDays int
 }
 
 // CentralSystemStack is the synthesized stage with the pieces tests and callers look at.
@@ -194,16 +231,27 @@ func (p CentralSystemStackProps) withDefaults() CentralSystemStackProps {
 	}
 	throttle(&p.WebSocketThrottle, 1000, 2000)
 	throttle(&p.HTTPThrottle, 100, 200)
-	str(&p.Broker.InstanceType, "mq.t3.micro")
+	str(&p.Broker.InstanceType, DefaultBrokerInstanceType)
 	str(&p.Broker.DeploymentMode, SingleInstance)
-	str(&p.Broker.EngineVersion, "3.13")
-	if p.Publisher.BatchSize == 0 {
-		p.Publisher.BatchSize = 100
+	str(&p.Broker.EngineVersion, DefaultBrokerEngineVersion)
+	num := func(v *int, def int) {
+		if *v == 0 {
+			*v = def
+		}
 	}
-	if p.Publisher.RetryAttempts == 0 {
-		p.Publisher.RetryAttempts = 100
+	num(&p.Publisher.BatchSize, 100)
+	num(&p.Publisher.RetryAttempts, -1)
+	num(&p.Publisher.FailureRetentionDays, 90)
+	on := func(v **bool) {
+		if *v == nil {
+			*v = jsii.Bool(true)
+		}
 	}
-	dur(&p.Publisher.MaxRecordAge, 24*time.Hour)
+	on(&p.WebSocketAccessLogs)
+	on(&p.APIGatewayAccountRole)
+	if p.AccessLogRetention == "" {
+		p.AccessLogRetention = p.LogRetention
+	}
 	return p
 }
 
@@ -232,26 +280,21 @@ func (p CentralSystemStackProps) Validate() error {
 	default:
 		bad("removal policy %q: want RETAIN or DESTROY", p.RemovalPolicy)
 	}
-	switch p.Broker.DeploymentMode {
-	case SingleInstance:
-	case ClusterMultiAZ:
-		if strings.HasPrefix(p.Broker.InstanceType, "mq.t3.") {
-			bad("broker instance type %s: Amazon MQ runs %s on single instances only", p.Broker.InstanceType, p.Broker.InstanceType)
-		}
-	default:
-		bad("broker deployment mode %q: want %s or %s", p.Broker.DeploymentMode, SingleInstance, ClusterMultiAZ)
-	}
-	if !strings.HasPrefix(p.Broker.InstanceType, "mq.") {
-		bad("broker instance type %q: want an mq.* type", p.Broker.InstanceType)
-	}
+	errs = append(errs, validateBroker(p.Broker)...)
 	if b := p.Publisher.BatchSize; b < 1 || b > 10000 {
 		bad("publisher batch size %d: want 1-10000", b)
 	}
 	if r := p.Publisher.RetryAttempts; r < -1 || r > 10000 {
 		bad("publisher retry attempts %d: want -1 (until the record expires) to 10000", r)
 	}
-	if a := p.Publisher.MaxRecordAge; a < time.Minute || a > 7*24*time.Hour {
-		bad("publisher max record age %s: want 1m-168h", a)
+	if a := p.Publisher.MaxRecordAge; a != 0 && (a < time.Minute || a > 7*24*time.Hour) {
+		bad("publisher max record age %s: want 0 (until the stream trims the record) or 1m-168h", a)
+	}
+	if d := p.Publisher.FailureRetentionDays; d < 1 {
+		bad("publisher failure retention %d days: want at least 1", d)
+	}
+	if !logRetentions[p.AccessLogRetention] {
+		bad("access log retention %q: want a RetentionDays name such as ONE_MONTH", p.AccessLogRetention)
 	}
 	for name, t := range map[string]ThrottleProps{"WebSocket": p.WebSocketThrottle, "HTTP API": p.HTTPThrottle} {
 		// 5,000 is API Gateway's account-level burst: a stage cannot usefully exceed it.
@@ -261,6 +304,9 @@ func (p CentralSystemStackProps) Validate() error {
 	}
 	if (p.DomainName == "") != (p.CertificateArn == "") {
 		bad("custom domain: set both DomainName and CertificateArn, or neither")
+	}
+	if p.CertificateArn != "" && !certificateArn.MatchString(p.CertificateArn) {
+		bad("certificate %q: CloudFront takes an ACM certificate ARN in us-east-1 (arn:aws:acm:us-east-1:...)", p.CertificateArn)
 	}
 	return errors.Join(errs...)
 }
@@ -305,9 +351,14 @@ func NewCentralSystemStack(scope constructs.Construct, id string, props *Central
 	output("WebSocketApiEndpoint", *s.WebSocket.Stage.Url(), "execute-api WebSocket endpoint (behind CloudFront; charge boxes use ChargeBoxUrl)")
 	output("ManagementEndpoint", s.WebSocket.ManagementEndpoint, "API Gateway Management API endpoint the functions post to")
 	output("DistributionDomainName", *s.Edge.Distribution.DistributionDomainName(), "CloudFront domain; point the custom domain's DNS record here")
-	output("BrokerAmqpEndpoint", s.Broker.AMQPEndpoint, "Amazon MQ for RabbitMQ AMQPS endpoint (private)")
+	output("BrokerAmqpEndpoint", s.Broker.AMQPEndpoint, "RabbitMQ AMQPS endpoint the publisher publishes to (docs/messages.md: connecting a consumer)")
 	output("BrokerSecretArn", *s.Broker.Secret.SecretArn(), "Secrets Manager secret with the broker username and password")
-	output("PublisherFailureQueueUrl", *s.Functions.FailureQueue.QueueUrl(), "Stream batches the publisher gave up on")
+	output("PublisherFailureBucket", *s.Functions.FailureStore.BucketName(), "S3 bucket receiving the stream batches the publisher gave up on, whole")
+	if b := s.Broker; b.VPC != nil {
+		output("VpcId", *b.VPC.VpcId(), "VPC of the broker: run consumers here or in a peered VPC")
+		output("SubnetIds", *awscdk.Fn_Join(jsii.String(","), b.VPC.SelectSubnets(&awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}).SubnetIds), "Isolated subnets of the VPC (no internet route)")
+		output("ConsumerSecurityGroupId", *b.ConsumerSecurityGroup.SecurityGroupId(), "Attach to a consumer: the broker admits it on AMQPS 5671 and the console 443")
+	}
 	output("TablePrefix", p.TablePrefix, "Prefix of every DynamoDB table name")
 	return s
 }

@@ -28,16 +28,28 @@ func TestValidate(t *testing.T) {
 		{"bad log retention", CentralSystemStackProps{LogRetention: "FORTNIGHT"}, "log retention"},
 		{"bad log level", CentralSystemStackProps{LogLevel: "verbose"}, "log level"},
 		{"snapshot removal", CentralSystemStackProps{RemovalPolicy: awscdk.RemovalPolicy_SNAPSHOT}, "removal policy"},
-		{"t3 cluster", CentralSystemStackProps{Broker: BrokerProps{DeploymentMode: ClusterMultiAZ}}, "single instances only"},
+		{"medium cluster", CentralSystemStackProps{Broker: BrokerProps{DeploymentMode: ClusterMultiAZ}}, "a cluster needs mq.m7g.large"},
 		{"unknown mode", CentralSystemStackProps{Broker: BrokerProps{DeploymentMode: "ACTIVE_STANDBY_MULTI_AZ"}}, "deployment mode"},
 		{"not an mq type", CentralSystemStackProps{Broker: BrokerProps{InstanceType: "t3.micro"}}, "instance type"},
+		{"external public", CentralSystemStackProps{Broker: BrokerProps{External: ExternalBrokerProps{URL: "amqps://mq.example.com:5671", SecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x"}}}, ""},
+		{"external plain amqp", CentralSystemStackProps{Broker: BrokerProps{External: ExternalBrokerProps{URL: "amqp://mq.example.com", SecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x"}}}, "external broker URL"},
+		{"external URL with password", CentralSystemStackProps{Broker: BrokerProps{External: ExternalBrokerProps{URL: "amqps://u:p@mq.example.com", SecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x"}}}, "external broker URL"},
+		{"external without secret", CentralSystemStackProps{Broker: BrokerProps{External: ExternalBrokerProps{URL: "amqps://mq.example.com"}}}, "external broker secret"},
+		{"external subnets without group", CentralSystemStackProps{Broker: BrokerProps{External: ExternalBrokerProps{URL: "amqps://mq.example.com", SecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x", VpcID: "vpc-0123456789abcdef0", SubnetIDs: []string{"subnet-0123456789abcdef0"}}}}, "external broker network"},
+		{"external with ingress", CentralSystemStackProps{Broker: BrokerProps{IngressCIDRs: []string{"10.0.0.0/8"}, External: ExternalBrokerProps{URL: "amqps://mq.example.com", SecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x"}}}, "set them on your broker"},
+		{"public with ingress", CentralSystemStackProps{Broker: BrokerProps{PubliclyAccessible: true, IngressCIDRs: []string{"10.0.0.0/8"}}}, "no security group"},
+		{"bad ingress CIDR", CentralSystemStackProps{Broker: BrokerProps{IngressCIDRs: []string{"10.0.0.0"}}}, "ingress CIDR"},
+		{"bad ingress group", CentralSystemStackProps{Broker: BrokerProps{IngressSecurityGroups: []string{"default"}}}, "ingress security group"},
+		{"certificate outside us-east-1", CentralSystemStackProps{DomainName: "ocpp.example.com", CertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/x"}, "us-east-1"},
+		{"no failure retention", CentralSystemStackProps{Publisher: PublisherProps{FailureRetentionDays: -1}}, "failure retention"},
+		{"bad access log retention", CentralSystemStackProps{AccessLogRetention: "SOMETIMES"}, "access log retention"},
 		{"batch too big", CentralSystemStackProps{Publisher: PublisherProps{BatchSize: 10001}}, "batch size"},
 		{"retries too many", CentralSystemStackProps{Publisher: PublisherProps{RetryAttempts: 10001}}, "retry attempts"},
 		{"record age too long", CentralSystemStackProps{Publisher: PublisherProps{MaxRecordAge: 8 * 24 * time.Hour}}, "max record age"},
 		{"no throttle rate", CentralSystemStackProps{HTTPThrottle: ThrottleProps{Rate: 0.5}}, "HTTP API throttle"},
 		{"burst above the account's", CentralSystemStackProps{WebSocketThrottle: ThrottleProps{Burst: 5001}}, "WebSocket throttle"},
 		{"domain without certificate", CentralSystemStackProps{DomainName: "ocpp.example.com"}, "custom domain"},
-		{"certificate without domain", CentralSystemStackProps{CertificateArn: "arn:aws:acm:us-east-1:1:certificate/x"}, "custom domain"},
+		{"certificate without domain", CentralSystemStackProps{CertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/x"}, "custom domain"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -114,8 +126,10 @@ func TestPropsFromContext(t *testing.T) {
 	ctx := map[string]string{
 		"stage": "qa", "heartbeatInterval": "60", "commandWait": "5s", "commandWaitMax": "20",
 		"messageRetention": "240h", "autoRegister": "true", "knownVendorIds": "a, b,,c",
-		"brokerInstanceType": "mq.m5.large", "brokerDeploymentMode": ClusterMultiAZ,
-		"destroyOnRemoval": "true", "domainName": "x.example.com", "certificateArn": "arn:cert",
+		"brokerInstanceType": "mq.m5.large", "brokerDeploymentMode": ClusterMultiAZ, "brokerEngineVersion": "3.13",
+		"brokerIngressCidrs": "10.1.0.0/16,10.2.0.0/16", "brokerIngressSecurityGroups": "sg-0123456789abcdef0",
+		"destroyOnRemoval": "true", "domainName": "x.example.com", "certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/x",
+		"apiGatewayAccountRole": "false", "accessLogRetention": "ONE_YEAR", "publisherFailureRetentionDays": "7",
 		"logRetention": "TWO_WEEKS", "publisherBatchSize": "10", "publisherRetryAttempts": "-1", "publisherMaxRecordAge": "2h",
 		"webSocketThrottleRate": "250.5", "webSocketThrottleBurst": "500", "httpThrottleRate": "10", "httpThrottleBurst": "20",
 		"webSocketAccessLogs": "true",
@@ -128,11 +142,24 @@ func TestPropsFromContext(t *testing.T) {
 		p.CommandWaitMax != 20*time.Second || p.MessageRetention != 240*time.Hour || !p.AutoRegister ||
 		!reflect.DeepEqual(p.KnownVendorIDs, []string{"a", "b", "c"}) || p.Broker.InstanceType != "mq.m5.large" ||
 		p.Broker.DeploymentMode != ClusterMultiAZ || p.RemovalPolicy != awscdk.RemovalPolicy_DESTROY ||
-		p.DomainName != "x.example.com" || p.CertificateArn != "arn:cert" || p.AssetDir != "../build" ||
+		p.DomainName != "x.example.com" || p.AssetDir != "../build" ||
 		p.LogRetention != awslogs.RetentionDays_TWO_WEEKS || p.Publisher.BatchSize != 10 || p.Publisher.RetryAttempts != -1 ||
 		p.Publisher.MaxRecordAge != 2*time.Hour || p.WebSocketThrottle != (ThrottleProps{250.5, 500}) ||
-		p.HTTPThrottle != (ThrottleProps{10, 20}) || !p.WebSocketAccessLogs {
+		p.HTTPThrottle != (ThrottleProps{10, 20}) || !*p.WebSocketAccessLogs || *p.APIGatewayAccountRole ||
+		p.AccessLogRetention != awslogs.RetentionDays_ONE_YEAR || p.Publisher.FailureRetentionDays != 7 ||
+		!reflect.DeepEqual(p.Broker.IngressCIDRs, []string{"10.1.0.0/16", "10.2.0.0/16"}) ||
+		!reflect.DeepEqual(p.Broker.IngressSecurityGroups, []string{"sg-0123456789abcdef0"}) {
 		t.Errorf("propsFromContext = %+v", p)
+	}
+	ext, err := propsFromContext(func(k string) string {
+		return map[string]string{
+			"externalBrokerUrl": "amqps://mq.example.com:5671/v", "externalBrokerSecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x",
+			"externalBrokerVpcId": "vpc-0123456789abcdef0", "externalBrokerSubnetIds": "subnet-0123456789abcdef0, subnet-0123456789abcdef1",
+			"externalBrokerSecurityGroupId": "sg-0123456789abcdef0", "brokerPubliclyAccessible": "false",
+		}[k]
+	})
+	if err != nil || ext.Validate() != nil || len(ext.Broker.External.SubnetIDs) != 2 || ext.Broker.External.URL != "amqps://mq.example.com:5671/v" {
+		t.Errorf("external broker from context: %+v, %v, %v", ext.Broker, err, ext.Validate())
 	}
 	if err := p.Validate(); err != nil {
 		t.Errorf("Validate: %v", err)
@@ -159,7 +186,7 @@ func TestOutputs(t *testing.T) {
 	if got := joined(prodJSON.Outputs["ChargeBoxUrl"].Value); got != "wss://ocpp.example.com/ocpp/" {
 		t.Errorf("prod ChargeBoxUrl = %s", got)
 	}
-	for _, name := range []string{"HttpApiUrl", "WebSocketApiEndpoint", "DistributionDomainName", "BrokerAmqpEndpoint", "BrokerSecretArn", "PublisherFailureQueueUrl"} {
+	for _, name := range []string{"HttpApiUrl", "WebSocketApiEndpoint", "DistributionDomainName", "BrokerAmqpEndpoint", "BrokerSecretArn", "PublisherFailureBucket", "VpcId", "SubnetIds", "ConsumerSecurityGroupId"} {
 		if devJSON.Outputs[name].Value == nil {
 			t.Errorf("no output %s", name)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -24,7 +25,24 @@ var (
 	dev, prod         *CentralSystemStack
 	devTpl, prodTpl   assertions.Template
 	devJSON, prodJSON template
+	// ext publishes to an external RabbitMQ in the operator's VPC; pub has a publicly
+	// accessible Amazon MQ broker.
+	ext, pub         *CentralSystemStack
+	extJSON, pubJSON template
 )
+
+var extProps = CentralSystemStackProps{
+	Stage: "ext",
+	Broker: BrokerProps{External: ExternalBrokerProps{
+		URL:             "amqps://rabbit.example.com:5671/ocpp",
+		SecretArn:       "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rabbit-AbCdEf",
+		VpcID:           "vpc-0123456789abcdef0",
+		SubnetIDs:       []string{"subnet-0123456789abcdef0", "subnet-0123456789abcdef1"},
+		SecurityGroupID: "sg-0123456789abcdef0",
+	}},
+}
+
+var pubProps = CentralSystemStackProps{Stage: "pub", Broker: BrokerProps{PubliclyAccessible: true}}
 
 var prodProps = CentralSystemStackProps{
 	Stage:             "prod",
@@ -41,15 +59,20 @@ var prodProps = CentralSystemStackProps{
 	DefaultTenantID:   "tenant-a",
 	LogLevel:          "debug",
 	RemovalPolicy:     awscdk.RemovalPolicy_DESTROY,
-	Broker:            BrokerProps{InstanceType: "mq.m7g.large", DeploymentMode: ClusterMultiAZ, EngineVersion: "3.13"},
-	Publisher:         PublisherProps{BatchSize: 25, RetryAttempts: 7, MaxRecordAge: 6 * time.Hour},
+	Broker: BrokerProps{
+		InstanceType: "mq.m7g.large", DeploymentMode: ClusterMultiAZ, EngineVersion: "3.13",
+		IngressCIDRs: []string{"10.20.0.0/16"}, IngressSecurityGroups: []string{"sg-0123456789abcdef0"},
+	},
+	Publisher:         PublisherProps{BatchSize: 25, RetryAttempts: 7, MaxRecordAge: 6 * time.Hour, FailureRetentionDays: 14},
 	DomainName:        "ocpp.example.com",
 	CertificateArn:    "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
 	AlarmEmail:        "ops@example.com",
 	WebSocketThrottle: ThrottleProps{Rate: 300, Burst: 600},
 	HTTPThrottle:      ThrottleProps{Rate: 20, Burst: 40},
 
-	WebSocketAccessLogs: true,
+	WebSocketAccessLogs:   jsii.Bool(true),
+	APIGatewayAccountRole: jsii.Bool(false),
+	AccessLogRetention:    awslogs.RetentionDays_THREE_MONTHS,
 }
 
 func TestMain(m *testing.M) {
@@ -77,10 +100,20 @@ func TestMain(m *testing.M) {
 		p := prodProps
 		p.AssetDir = assets
 		prod = NewCentralSystemStack(app, "prod", &p)
+		e, u := extProps, pubProps
+		e.AssetDir, u.AssetDir = assets, assets
+		ext = NewCentralSystemStack(app, "ext", &e)
+		pub = NewCentralSystemStack(app, "pub", &u)
 		devTpl = assertions.Template_FromStack(dev.Stack, nil)
 		prodTpl = assertions.Template_FromStack(prod.Stack, nil)
 		if devJSON, err = decode(devTpl); err == nil {
 			prodJSON, err = decode(prodTpl)
+		}
+		if err == nil {
+			extJSON, err = decode(assertions.Template_FromStack(ext.Stack, nil))
+		}
+		if err == nil {
+			pubJSON, err = decode(assertions.Template_FromStack(pub.Stack, nil))
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)

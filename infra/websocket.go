@@ -40,8 +40,11 @@ func newWebSocketAPI(scope constructs.Construct, p CentralSystemStackProps) *Web
 			BurstLimit: jsii.Number(float64(p.WebSocketThrottle.Burst)),
 		},
 	})
-	if p.WebSocketAccessLogs {
-		accessLog(scope, p, "WebSocketAccessLogs", "ocpp-"+p.Stage+"-chargeboxes", stage.Node().DefaultChild(), webSocketAccessLogFormat)
+	if *p.WebSocketAccessLogs {
+		accessLog(scope, p, "WebSocketAccessLogs", stage.Node().DefaultChild(), webSocketAccessLogFormat)
+		if *p.APIGatewayAccountRole {
+			stage.Node().AddDependency(apiGatewayAccountRole(scope))
+		}
 	}
 	stack := awscdk.Stack_Of(scope)
 	return &WebSocket{

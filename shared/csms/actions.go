@@ -124,7 +124,7 @@ func (s *Service) stopTransaction(ctx context.Context, c *call, req *ocpp.StopTr
 		ChargeBoxID: c.ChargeBoxID, TenantID: c.TenantID, TransactionID: req.TransactionID, MeterStop: req.MeterStop,
 		StoppedAt: store.FormatTime(req.Timestamp.Time), Reason: string(req.Reason), IDTag: req.IDTag, TransactionData: data,
 		UniqueID: c.UniqueID,
-		Flags: s.stopFlags(req, c.ReceivedAt),
+		Flags:    s.stopFlags(req, c.ReceivedAt),
 	}, s.now())
 	if err != nil {
 		return nil, err

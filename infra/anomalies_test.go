@@ -33,9 +33,12 @@ func TestAnomaliesAreCounted(t *testing.T) {
 	if !strings.Contains(string(raw), `"MetricNamespace":"OCPP/dev"`) {
 		t.Errorf("%s: metric %s", id, raw)
 	}
+	// The log groups have no fixed names: the filter must reference the message function's
+	// log group resource, the one its LoggingConfig names.
 	group, _ := json.Marshal(r.Properties["LogGroupName"])
-	logs, _ := json.Marshal(devJSON.Resources[strings.Trim(strings.TrimPrefix(string(group), `{"Ref":`), `"}`)].Properties)
-	if !strings.Contains(string(logs), "message") {
-		t.Errorf("%s: filters log group %s (%s), want the message function's", id, group, logs)
+	ref := strings.Trim(strings.TrimPrefix(string(group), `{"Ref":`), `"}`)
+	fn, _ := json.Marshal(devJSON.Resources[devJSON.function(t, "dev", FnMessage)].Properties["LoggingConfig"])
+	if ref == "" || !strings.Contains(string(fn), `"`+ref+`"`) {
+		t.Errorf("%s: filters log group %s, want the message function's (its LoggingConfig: %s)", id, group, fn)
 	}
 }

@@ -342,6 +342,7 @@ func NewCentralSystemStack(scope constructs.Construct, id string, props *Central
 	s.Edge = newEdge(stack, p, s.WebSocket)
 	s.Monitoring = newMonitoring(stack, p, s)
 	newAnomalyMetric(stack, p, s)
+	suppressNag(s)
 
 	output := func(id, value, description string) {
 		awscdk.NewCfnOutput(stack, &id, &awscdk.CfnOutputProps{Value: &value, Description: &description})

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
 // Run with JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 in the environment to quiet node 20's
@@ -104,6 +105,8 @@ func TestMain(m *testing.M) {
 		e.AssetDir, u.AssetDir = assets, assets
 		ext = NewCentralSystemStack(app, "ext", &e)
 		pub = NewCentralSystemStack(app, "pub", &u)
+		// Before the first synthesis, so the rule pack sees every stack (nag_test.go).
+		awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Reports: jsii.Bool(false)}), nil)
 		devTpl = assertions.Template_FromStack(dev.Stack, nil)
 		prodTpl = assertions.Template_FromStack(prod.Stack, nil)
 		if devJSON, err = decode(devTpl); err == nil {

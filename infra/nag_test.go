@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"testing"
@@ -18,7 +19,21 @@ func TestNagAwsSolutions(t *testing.T) {
 			errs := assertions.Annotations_FromStack(s.Stack).FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
 			var lines []string
 			for _, m := range *errs {
-				lines = append(lines, fmt.Sprintf("%s: %v", *m.Id, m.Entry.Data))
+				// Through JSON: the fields of cxapi.SynthesisMessage are marked deprecated.
+				var msg struct {
+					ID    string `json:"id"`
+					Entry struct {
+						Data any `json:"data"`
+					} `json:"entry"`
+				}
+				b, err := json.Marshal(m)
+				if err == nil {
+					err = json.Unmarshal(b, &msg)
+				}
+				if err != nil {
+					t.Fatalf("decode annotation: %v", err)
+				}
+				lines = append(lines, fmt.Sprintf("%s: %v", msg.ID, msg.Entry.Data))
 			}
 			sort.Strings(lines)
 			for _, l := range lines {

@@ -7,6 +7,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/serverless-ocpp/csms/shared/bus"
+	"github.com/serverless-ocpp/csms/shared/config"
 )
 
 // Broker defaults. RabbitMQ 4.2: AWS recommends it for every broker, it runs on the smallest
@@ -123,4 +126,22 @@ func sortedKeys(m map[string][]string) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// validateConsumerQueues checks the queues the publisher is to declare as shared/bus will, and
+// refuses classic queues on an Amazon MQ broker running RabbitMQ 4.x, where AWS does not
+// guarantee classic queues durable.
+func validateConsumerQueues(p CentralSystemStackProps) []error {
+	var errs []error
+	queues := make([]bus.Queue, len(p.Publisher.ConsumerQueues))
+	for i, q := range p.Publisher.ConsumerQueues {
+		queues[i] = bus.Queue{Name: q.Queue, Exchange: q.Exchange, RoutingKey: q.RoutingKey}
+	}
+	if err := bus.CheckQueues(queues, p.Publisher.ConsumerQueueType); err != nil {
+		errs = append(errs, fmt.Errorf("consumer queues: %w", err))
+	}
+	if p.Broker.External.URL == "" && strings.HasPrefix(p.Broker.EngineVersion, "4.") && p.Publisher.ConsumerQueueType != config.QueueTypeQuorum {
+		errs = append(errs, fmt.Errorf("consumer queue type %q: Amazon MQ guarantees only quorum queues durable on RabbitMQ %s", p.Publisher.ConsumerQueueType, p.Broker.EngineVersion))
+	}
+	return errs
 }

@@ -115,6 +115,7 @@ func newFunctions(scope constructs.Construct, p CentralSystemStackProps, ws *Web
 		}
 		if spec.name == FnPublisher {
 			publisherNetwork(scope, props, env, role, broker)
+			publisherQueues(env, p.Publisher)
 		}
 		props.Environment = stringMap(env)
 		f.ByName[spec.name] = awslambda.NewFunction(scope, jsii.String(id+"Function"), props)

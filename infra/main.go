@@ -87,6 +87,8 @@ func propsFromContext(get func(string) string) (CentralSystemStackProps, error) 
 			RetryAttempts:        r.Int("publisherRetryAttempts", 0),
 			MaxRecordAge:         r.Duration("publisherMaxRecordAge", 0),
 			FailureRetentionDays: r.Int("publisherFailureRetentionDays", 0),
+			ConsumerQueues:       r.QueueBindings("consumerQueues"),
+			ConsumerQueueType:    r.String("consumerQueueType", ""),
 		},
 		DomainName:     r.String("domainName", ""),
 		CertificateArn: r.String("certificateArn", ""),

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -63,6 +65,20 @@ func publisherNetwork(scope constructs.Construct, props *awslambda.FunctionProps
 		Actions:   jsii.Strings(vpcNetworkInterfaceActions...),
 		Resources: jsii.Strings("*"),
 	}))
+}
+
+// publisherQueues hands the publisher the consumer queues it declares and binds on every
+// connection before it publishes (shared/bus, docs/messages.md).
+func publisherQueues(env map[string]string, pp PublisherProps) {
+	env["CONSUMER_QUEUE_TYPE"] = pp.ConsumerQueueType
+	if len(pp.ConsumerQueues) == 0 {
+		return
+	}
+	list := make([]string, len(pp.ConsumerQueues))
+	for i, q := range pp.ConsumerQueues {
+		list[i] = q.Queue + ":" + q.Exchange + ":" + q.RoutingKey
+	}
+	env["CONSUMER_QUEUES"] = strings.Join(list, ",")
 }
 
 // newFailureStore is the bucket the event source mappings send what they give up on: Lambda

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/serverless-ocpp/csms/shared/config"
 	"github.com/serverless-ocpp/csms/shared/tables"
 )
 
@@ -251,4 +252,42 @@ func TestNoSecretInTemplate(t *testing.T) {
 func asMap(v any) map[string]any {
 	m, _ := v.(map[string]any)
 	return m
+}
+
+// The publisher, and only the publisher, gets the consumer queues it declares before publishing,
+// in the form shared/config reads back to the stack's setting.
+func TestPublisherConsumerQueues(t *testing.T) {
+	cases := []struct {
+		name string
+		tpl  template
+		s    *CentralSystemStack
+	}{{"dev", devJSON, dev}, {"prod", prodJSON, prod}}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, spec := range functionSpecs {
+				vars, _ := path(c.tpl.Resources[c.tpl.function(t, c.s.Props.Stage, spec.name)].Properties, "Environment", "Variables").(map[string]any)
+				_, has := vars["CONSUMER_QUEUES"]
+				if spec.name != FnPublisher {
+					if has || vars["CONSUMER_QUEUE_TYPE"] != nil {
+						t.Errorf("%s gets the consumer queues", spec.name)
+					}
+					continue
+				}
+				if has != (len(c.s.Props.Publisher.ConsumerQueues) > 0) {
+					t.Errorf("CONSUMER_QUEUES set: %v, want it set only with queues", has)
+				}
+				get := func(k string) string { s, _ := vars[k].(string); return s }
+				r := config.Reader{Get: get}
+				if got := r.QueueBindings("CONSUMER_QUEUES"); r.Err() != nil || !reflect.DeepEqual(got, c.s.Props.Publisher.ConsumerQueues) {
+					t.Errorf("CONSUMER_QUEUES %q reads as %+v (%v), want %+v", get("CONSUMER_QUEUES"), got, r.Err(), c.s.Props.Publisher.ConsumerQueues)
+				}
+				if got := get("CONSUMER_QUEUE_TYPE"); got != c.s.Props.Publisher.ConsumerQueueType {
+					t.Errorf("CONSUMER_QUEUE_TYPE = %q, want %q", got, c.s.Props.Publisher.ConsumerQueueType)
+				}
+			}
+		})
+	}
+	if dev.Props.Publisher.ConsumerQueueType != config.QueueTypeQuorum || len(prod.Props.Publisher.ConsumerQueues) != 3 {
+		t.Errorf("dev queue type %q, prod queues %+v", dev.Props.Publisher.ConsumerQueueType, prod.Props.Publisher.ConsumerQueues)
+	}
 }

@@ -161,6 +161,12 @@ type PublisherProps struct {
 	// FailureRetentionDays is how long the failure store keeps what the mappings gave up on.
 	// Default 90.
 	FailureRetentionDays int
+	// ConsumerQueues are durable queues the publisher declares and binds before it publishes
+	// (CONSUMER_QUEUES), so messages wait for consumers that have not started yet. Default none.
+	ConsumerQueues []config.QueueBinding
+	// ConsumerQueueType is their type: "quorum" (default; the only durable choice on RabbitMQ
+	// 4.x) or "classic" (RabbitMQ 3.13 or an external broker).
+	ConsumerQueueType string
 }
 
 // CentralSystemStack is the synthesized stage with the pieces tests and callers look at.
@@ -242,6 +248,7 @@ func (p CentralSystemStackProps) withDefaults() CentralSystemStackProps {
 	num(&p.Publisher.BatchSize, 100)
 	num(&p.Publisher.RetryAttempts, -1)
 	num(&p.Publisher.FailureRetentionDays, 90)
+	str(&p.Publisher.ConsumerQueueType, config.QueueTypeQuorum)
 	on := func(v **bool) {
 		if *v == nil {
 			*v = jsii.Bool(true)
@@ -281,6 +288,7 @@ func (p CentralSystemStackProps) Validate() error {
 		bad("removal policy %q: want RETAIN or DESTROY", p.RemovalPolicy)
 	}
 	errs = append(errs, validateBroker(p.Broker)...)
+	errs = append(errs, validateConsumerQueues(p)...)
 	if b := p.Publisher.BatchSize; b < 1 || b > 10000 {
 		bad("publisher batch size %d: want 1-10000", b)
 	}
@@ -342,6 +350,7 @@ func NewCentralSystemStack(scope constructs.Construct, id string, props *Central
 	s.Edge = newEdge(stack, p, s.WebSocket)
 	s.Monitoring = newMonitoring(stack, p, s)
 	newAnomalyMetric(stack, p, s)
+	suppressNag(s)
 
 	output := func(id, value, description string) {
 		awscdk.NewCfnOutput(stack, &id, &awscdk.CfnOutputProps{Value: &value, Description: &description})

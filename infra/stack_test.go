@@ -41,6 +41,11 @@ func TestValidate(t *testing.T) {
 		{"bad ingress CIDR", CentralSystemStackProps{Broker: BrokerProps{IngressCIDRs: []string{"10.0.0.0"}}}, "ingress CIDR"},
 		{"bad ingress group", CentralSystemStackProps{Broker: BrokerProps{IngressSecurityGroups: []string{"default"}}}, "ingress security group"},
 		{"certificate outside us-east-1", CentralSystemStackProps{DomainName: "ocpp.example.com", CertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/x"}, "us-east-1"},
+		{"classic queues on RabbitMQ 4.2", CentralSystemStackProps{Publisher: PublisherProps{ConsumerQueueType: "classic"}}, "only quorum queues"},
+		{"classic queues on an external broker", CentralSystemStackProps{Publisher: PublisherProps{ConsumerQueueType: "classic"}, Broker: BrokerProps{External: ExternalBrokerProps{URL: "amqps://mq.example.com", SecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x"}}}, ""},
+		{"unknown queue type", CentralSystemStackProps{Publisher: PublisherProps{ConsumerQueueType: "stream"}}, "queue type"},
+		{"queue on an unknown exchange", CentralSystemStackProps{Publisher: PublisherProps{ConsumerQueues: []config.QueueBinding{{Queue: "q", Exchange: "frames", RoutingKey: "ocpp.msgs"}}}}, "consumer queues"},
+		{"queue with a wildcard key", CentralSystemStackProps{Publisher: PublisherProps{ConsumerQueues: []config.QueueBinding{{Queue: "q", Exchange: "ocpp", RoutingKey: "#"}}}}, "routing keys"},
 		{"no failure retention", CentralSystemStackProps{Publisher: PublisherProps{FailureRetentionDays: -1}}, "failure retention"},
 		{"bad access log retention", CentralSystemStackProps{AccessLogRetention: "SOMETIMES"}, "access log retention"},
 		{"batch too big", CentralSystemStackProps{Publisher: PublisherProps{BatchSize: 10001}}, "batch size"},
@@ -104,7 +109,8 @@ func TestEnvironmentMatchesConfig(t *testing.T) {
 					ClockSkew:         p.ClockSkew,
 				}
 				got.ManagementEndpoint, got.Region, got.DynamoDBEndpoint, got.AMQPURL, got.APIToken = "", "", "", "", ""
-				got.AMQPEndpoint, got.AMQPSecretARN = "", "" // the publisher's broker, checked in publisher_test.go
+				got.AMQPEndpoint, got.AMQPSecretARN = "", ""        // the publisher's broker, checked in publisher_test.go
+				got.ConsumerQueues, got.ConsumerQueueType = nil, "" // the publisher's queues, likewise
 				if !reflect.DeepEqual(got, want) {
 					t.Errorf("config.Load() = %+v\nwant %+v", got, want)
 				}
@@ -132,7 +138,7 @@ func TestPropsFromContext(t *testing.T) {
 		"apiGatewayAccountRole": "false", "accessLogRetention": "ONE_YEAR", "publisherFailureRetentionDays": "7",
 		"logRetention": "TWO_WEEKS", "publisherBatchSize": "10", "publisherRetryAttempts": "-1", "publisherMaxRecordAge": "2h",
 		"webSocketThrottleRate": "250.5", "webSocketThrottleBurst": "500", "httpThrottleRate": "10", "httpThrottleBurst": "20",
-		"webSocketAccessLogs": "true",
+		"webSocketAccessLogs": "true", "consumerQueues": "billing:sessions:sessions.raw, frames:ocpp:ocpp.msgs", "consumerQueueType": "classic",
 	}
 	p, err := propsFromContext(func(k string) string { return ctx[k] })
 	if err != nil {
@@ -148,7 +154,9 @@ func TestPropsFromContext(t *testing.T) {
 		p.HTTPThrottle != (ThrottleProps{10, 20}) || !*p.WebSocketAccessLogs || *p.APIGatewayAccountRole ||
 		p.AccessLogRetention != awslogs.RetentionDays_ONE_YEAR || p.Publisher.FailureRetentionDays != 7 ||
 		!reflect.DeepEqual(p.Broker.IngressCIDRs, []string{"10.1.0.0/16", "10.2.0.0/16"}) ||
-		!reflect.DeepEqual(p.Broker.IngressSecurityGroups, []string{"sg-0123456789abcdef0"}) {
+		!reflect.DeepEqual(p.Broker.IngressSecurityGroups, []string{"sg-0123456789abcdef0"}) ||
+		!reflect.DeepEqual(p.Publisher.ConsumerQueues, []config.QueueBinding{{Queue: "billing", Exchange: "sessions", RoutingKey: "sessions.raw"}, {Queue: "frames", Exchange: "ocpp", RoutingKey: "ocpp.msgs"}}) ||
+		p.Publisher.ConsumerQueueType != "classic" {
 		t.Errorf("propsFromContext = %+v", p)
 	}
 	ext, err := propsFromContext(func(k string) string {
@@ -164,7 +172,7 @@ func TestPropsFromContext(t *testing.T) {
 	if err := p.Validate(); err != nil {
 		t.Errorf("Validate: %v", err)
 	}
-	for _, bad := range []map[string]string{{"autoRegister": "yes please"}, {"heartbeatInterval": "soon"}, {"publisherBatchSize": "many"}, {"webSocketThrottleRate": "fast"}} {
+	for _, bad := range []map[string]string{{"autoRegister": "yes please"}, {"heartbeatInterval": "soon"}, {"publisherBatchSize": "many"}, {"webSocketThrottleRate": "fast"}, {"consumerQueues": "frames:ocpp"}} {
 		if _, err := propsFromContext(func(k string) string { return bad[k] }); err == nil {
 			t.Errorf("propsFromContext(%v): want an error", bad)
 		}

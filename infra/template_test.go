@@ -14,6 +14,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/serverless-ocpp/csms/shared/config"
 )
 
 // Run with JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 in the environment to quiet node 20's
@@ -63,7 +66,14 @@ var prodProps = CentralSystemStackProps{
 		InstanceType: "mq.m7g.large", DeploymentMode: ClusterMultiAZ, EngineVersion: "3.13",
 		IngressCIDRs: []string{"10.20.0.0/16"}, IngressSecurityGroups: []string{"sg-0123456789abcdef0"},
 	},
-	Publisher:         PublisherProps{BatchSize: 25, RetryAttempts: 7, MaxRecordAge: 6 * time.Hour, FailureRetentionDays: 14},
+	Publisher: PublisherProps{BatchSize: 25, RetryAttempts: 7, MaxRecordAge: 6 * time.Hour, FailureRetentionDays: 14,
+		ConsumerQueues: []config.QueueBinding{
+			{Queue: "billing", Exchange: "sessions", RoutingKey: "sessions.raw"},
+			{Queue: "frames", Exchange: "ocpp", RoutingKey: "ocpp.msgs"},
+			{Queue: "frames", Exchange: "ocpp", RoutingKey: "ocpp.connection-events"},
+		},
+		ConsumerQueueType: "classic", // allowed on RabbitMQ 3.13
+	},
 	DomainName:        "ocpp.example.com",
 	CertificateArn:    "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
 	AlarmEmail:        "ops@example.com",
@@ -104,6 +114,8 @@ func TestMain(m *testing.M) {
 		e.AssetDir, u.AssetDir = assets, assets
 		ext = NewCentralSystemStack(app, "ext", &e)
 		pub = NewCentralSystemStack(app, "pub", &u)
+		// Before the first synthesis, so the rule pack sees every stack (nag_test.go).
+		awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Reports: jsii.Bool(false)}), nil)
 		devTpl = assertions.Template_FromStack(dev.Stack, nil)
 		prodTpl = assertions.Template_FromStack(prod.Stack, nil)
 		if devJSON, err = decode(devTpl); err == nil {

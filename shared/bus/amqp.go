@@ -1,6 +1,7 @@
 package bus
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -40,6 +41,10 @@ type AMQP struct {
 	// ConfirmTimeout bounds one Publish when the context has no sooner deadline, so a broker
 	// that stops answering cannot hang the caller.
 	ConfirmTimeout time.Duration
+	// Queues are declared (durable, of QueueType: QueueQuorum when empty) and bound on every
+	// connection before anything is published on it (Settings.Queues).
+	Queues    []Queue
+	QueueType string
 
 	mu sync.Mutex
 	s  *session
@@ -284,8 +289,8 @@ func (p *AMQP) session(ctx context.Context) (*session, error) {
 	return s, nil
 }
 
-// dial opens a connection and a confirm-mode channel and declares the exchanges, all within
-// DialTimeout (or the context's sooner deadline).
+// dial opens a connection and a confirm-mode channel and declares the exchanges and Queues,
+// all within DialTimeout (or the context's sooner deadline).
 func (p *AMQP) dial(ctx context.Context) (*session, error) {
 	raw, err := p.url(ctx)
 	if err != nil {
@@ -328,6 +333,9 @@ func (p *AMQP) dial(ctx context.Context) (*session, error) {
 	// The setup calls below are synchronous RPCs without a context; a closed socket ends them.
 	stop := context.AfterFunc(ctx, func() { _ = s.raw.Close() })
 	err = s.setup()
+	if err == nil {
+		err = s.declareQueues(p.Queues, cmp.Or(p.QueueType, QueueQuorum), p.log)
+	}
 	if !stop() && err == nil {
 		err = fmt.Errorf("set up channel: %w", ctx.Err())
 	}
@@ -363,6 +371,38 @@ func (s *session) setup() error {
 		}
 		close(s.dead)
 	}()
+	return nil
+}
+
+// declareQueues declares each queue (durable, of queueType) and binds it, on a channel of its
+// own: a queue that already exists with other arguments (a consumer declared it first, as
+// another type) fails the declaration with PRECONDITION_FAILED, which closes the channel. Such
+// a queue is kept as it is and bound on a new channel, so publishing goes on.
+func (s *session) declareQueues(queues []Queue, queueType string, log *slog.Logger) error {
+	if len(queues) == 0 {
+		return nil
+	}
+	ch, err := s.conn.Channel()
+	if err != nil {
+		return fmt.Errorf("open channel for the queues: %w", err)
+	}
+	defer func() { _ = ch.Close() }() // ch is the last channel opened
+	args := amqp.Table{"x-queue-type": queueType}
+	for _, q := range queues {
+		_, err := ch.QueueDeclare(q.Name, true, false, false, false, args)
+		var aerr *amqp.Error
+		if errors.As(err, &aerr) && aerr.Code == amqp.PreconditionFailed {
+			log.Warn("queue exists with other arguments; binding it as it is", "queue", q.Name, "error", err)
+			if ch, err = s.conn.Channel(); err != nil {
+				return fmt.Errorf("reopen channel for the queues: %w", err)
+			}
+		} else if err != nil {
+			return fmt.Errorf("declare queue %s: %w", q.Name, err)
+		}
+		if err := ch.QueueBind(q.Name, q.RoutingKey, q.Exchange, false, nil); err != nil {
+			return fmt.Errorf("bind queue %s to %s with %s: %w", q.Name, q.Exchange, q.RoutingKey, err)
+		}
+	}
 	return nil
 }
 

@@ -217,3 +217,86 @@ func TestPublishRedialsAfterBrokerRestart(t *testing.T) {
 		}
 	}
 }
+
+// The queues named in the settings exist and are bound before the first message is published,
+// so nothing is returned as unroutable while no consumer runs; a queue a consumer declared first
+// with other arguments is kept and bound too.
+func TestPublishDeclaresConsumerQueuesFirst(t *testing.T) {
+	url := bustest.URL(t)
+	bustest.UseBroker(t)
+	key := testKey()
+	quorum, classic, existing := bustest.Name("test-declared-q-"), bustest.Name("test-declared-c-"), bustest.Name("test-declared-x-")
+	admin := adminChannel(t, url)
+	t.Cleanup(func() {
+		for _, q := range []string{quorum, classic, existing} {
+			_, _ = admin.ch().QueueDelete(q, false, false, false)
+		}
+	})
+	// A consumer declared this one first, with an argument the publisher does not set.
+	if _, err := admin.ch().QueueDeclare(existing, true, false, false, false, amqp.Table{"x-max-length": int32(100)}); err != nil {
+		t.Fatalf("declare %s: %v", existing, err)
+	}
+
+	for _, c := range []struct{ queue, typ string }{{quorum, bus.QueueQuorum}, {classic, bus.QueueClassic}} {
+		p := bus.NewAMQP(bus.StaticURL(url), nil)
+		p.Queues = []bus.Queue{{Name: c.queue, Exchange: bus.ExchangeOCPP, RoutingKey: key}, {Name: existing, Exchange: bus.ExchangeOCPP, RoutingKey: key}}
+		if c.typ != bus.QueueQuorum {
+			p.QueueType = c.typ // quorum is the default
+		}
+		if err := p.Publish(context.Background(), messages(key, 3)...); err != nil {
+			t.Fatalf("%s: Publish with no consumer running: %v", c.typ, err)
+		}
+		// A second connection declares the same queues again: declarations are idempotent.
+		_ = p.Close()
+		if err := p.Publish(context.Background(), messages(key, 1)...); err != nil {
+			t.Fatalf("%s: Publish after a redial: %v", c.typ, err)
+		}
+		_ = p.Close()
+	}
+
+	for queue, want := range map[string]int{quorum: 8, classic: 4, existing: 8} {
+		q, err := admin.ch().QueueDeclarePassive(queue, true, false, false, false, nil)
+		if err != nil || q.Messages != want {
+			t.Errorf("queue %s: %d messages, %v; want %d", queue, q.Messages, err, want)
+		}
+	}
+	// Declaring a queue as the other type fails only if it was created as the type asked for.
+	for queue, other := range map[string]string{quorum: bus.QueueClassic, classic: bus.QueueQuorum} {
+		_, err := admin.ch().QueueDeclare(queue, true, false, false, false, amqp.Table{"x-queue-type": other})
+		var aerr *amqp.Error
+		if !errors.As(err, &aerr) || aerr.Code != amqp.PreconditionFailed {
+			t.Errorf("redeclaring %s as %s: %v, want PRECONDITION_FAILED (the queue has the other type)", queue, other, err)
+		}
+		admin.reopen()
+	}
+}
+
+// admin is a channel for test setup and inspection that reopens after a channel error.
+type admin struct {
+	t    *testing.T
+	conn *amqp.Connection
+	c    *amqp.Channel
+}
+
+func adminChannel(t *testing.T, url string) *admin {
+	t.Helper()
+	conn, err := amqp.Dial(url)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	a := &admin{t: t, conn: conn}
+	a.reopen()
+	t.Cleanup(func() { _ = conn.Close() })
+	return a
+}
+
+func (a *admin) ch() *amqp.Channel { return a.c }
+
+func (a *admin) reopen() {
+	a.t.Helper()
+	c, err := a.conn.Channel()
+	if err != nil {
+		a.t.Fatalf("open channel: %v", err)
+	}
+	a.c = c
+}

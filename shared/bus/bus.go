@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -32,6 +34,27 @@ const (
 
 // Exchanges lists the exchanges the publisher declares (durable, direct) on every connection.
 var Exchanges = []string{ExchangeOCPP, ExchangeSessions}
+
+// RoutingKeys lists, per exchange, the routing keys the publisher publishes with.
+var RoutingKeys = map[string][]string{
+	ExchangeOCPP:     {KeyFrames, KeyConnectionEvents},
+	ExchangeSessions: {KeySessions},
+}
+
+// Queue is a durable queue the publisher declares and binds on every connection before it
+// publishes (CONSUMER_QUEUES), so messages wait there for consumers that have not started yet.
+type Queue struct {
+	Name, Exchange, RoutingKey string
+}
+
+// Queue types (the x-queue-type argument).
+const (
+	// QueueQuorum is replicated and durable: RabbitMQ 4.x's default, and what Amazon MQ
+	// guarantees durable on 4.x (classic queues there are not).
+	QueueQuorum = "quorum"
+	// QueueClassic is the single-node classic queue.
+	QueueClassic = "classic"
+)
 
 // Message is one message to publish. Body is the JSON document; every message is persistent,
 // application/json and carries AppID.
@@ -125,6 +148,10 @@ type Settings struct {
 	// SecretARN names a secret whose value is {"username": ..., "password": ...}
 	// (AMQP_SECRET_ARN).
 	SecretARN string
+	// Queues are declared and bound on every connection (CONSUMER_QUEUES), with QueueType
+	// (CONSUMER_QUEUE_TYPE; default QueueQuorum).
+	Queues    []Queue
+	QueueType string
 }
 
 // Validate reports settings that cannot work.
@@ -135,7 +162,27 @@ func (s Settings) Validate() error {
 	case (s.Endpoint == "") != (s.SecretARN == ""):
 		return errors.New("AMQP_ENDPOINT and AMQP_SECRET_ARN go together: set both")
 	}
-	return nil
+	return CheckQueues(s.Queues, s.QueueType)
+}
+
+// CheckQueues reports queues bound to an exchange or with a routing key the publisher never
+// uses (the exchanges are direct: such a queue would stay empty), and an unknown queue type.
+func CheckQueues(queues []Queue, queueType string) error {
+	var errs []error
+	if queueType != "" && queueType != QueueQuorum && queueType != QueueClassic {
+		errs = append(errs, fmt.Errorf("queue type %q: want %s or %s", queueType, QueueQuorum, QueueClassic))
+	}
+	for _, q := range queues {
+		keys, ok := RoutingKeys[q.Exchange]
+		if !ok {
+			errs = append(errs, fmt.Errorf("queue %s: exchange %q: want %s or %s", q.Name, q.Exchange, ExchangeOCPP, ExchangeSessions))
+			continue
+		}
+		if !slices.Contains(keys, q.RoutingKey) {
+			errs = append(errs, fmt.Errorf("queue %s: exchange %s publishes only with routing keys %s, not %q", q.Name, q.Exchange, strings.Join(keys, ", "), q.RoutingKey))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Printing reports whether the settings name no broker, so messages are printed.

@@ -28,6 +28,11 @@ func TestSettingsValidate(t *testing.T) {
 		{"endpoint alone", bus.Settings{Endpoint: "amqps://h:5671"}, false, false},
 		{"secret alone", bus.Settings{SecretARN: "arn:s"}, false, false},
 		{"url and endpoint", bus.Settings{URL: "amqp://h/", Endpoint: "amqps://h", SecretARN: "arn:s"}, false, false},
+		{"queues", bus.Settings{URL: "amqp://h/", QueueType: bus.QueueClassic, Queues: []bus.Queue{{"f", "ocpp", "ocpp.msgs"}, {"e", "ocpp", "ocpp.connection-events"}, {"s", "sessions", "sessions.raw"}}}, true, false},
+		{"queue on an unknown exchange", bus.Settings{URL: "amqp://h/", Queues: []bus.Queue{{"f", "frames", "ocpp.msgs"}}}, false, false},
+		{"queue with another exchange's key", bus.Settings{URL: "amqp://h/", Queues: []bus.Queue{{"s", "sessions", "ocpp.msgs"}}}, false, false},
+		{"queue with a wildcard key", bus.Settings{URL: "amqp://h/", Queues: []bus.Queue{{"f", "ocpp", "#"}}}, false, false},
+		{"unknown queue type", bus.Settings{URL: "amqp://h/", QueueType: "stream"}, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

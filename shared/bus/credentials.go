@@ -86,15 +86,17 @@ func Open(s Settings, awsCfg aws.Config, log *slog.Logger, printTo io.Writer) (P
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	switch {
-	case s.Printing():
+	if s.Printing() {
 		if printTo == nil {
 			return nil, errors.New("no broker configured (AMQP_URL or AMQP_ENDPOINT) and nowhere to print")
 		}
-		return NewPrinter(printTo), nil
-	case s.URL != "":
-		return NewAMQP(StaticURL(s.URL), log), nil
-	default:
-		return NewAMQP(SecretURL(s.Endpoint, s.SecretARN, secretsmanager.NewFromConfig(awsCfg)), log), nil
+		return NewPrinter(printTo), nil // no broker: Queues have nothing to be declared on
 	}
+	src := StaticURL(s.URL)
+	if s.URL == "" {
+		src = SecretURL(s.Endpoint, s.SecretARN, secretsmanager.NewFromConfig(awsCfg))
+	}
+	a := NewAMQP(src, log)
+	a.Queues, a.QueueType = s.Queues, s.QueueType
+	return a, nil
 }

@@ -60,9 +60,27 @@ type Config struct {
 	// Secrets Manager secret holding its user (exclusive with AMQPURL; bus.Settings).
 	AMQPEndpoint  string
 	AMQPSecretARN string
+	// ConsumerQueues are durable queues the publisher declares and binds on every connection,
+	// before it publishes, so messages reach them before the first consumer starts
+	// (CONSUMER_QUEUES: queue:exchange:routing-key, comma-separated). ConsumerQueueType is
+	// their x-queue-type (CONSUMER_QUEUE_TYPE): quorum (default) or classic.
+	ConsumerQueues    []QueueBinding
+	ConsumerQueueType string
 	// APIToken is the operator bearer token of the local stack's HTTP API.
 	APIToken string
 }
+
+// QueueBinding is a durable queue bound to an exchange with a routing key.
+type QueueBinding struct {
+	Queue, Exchange, RoutingKey string
+}
+
+// Queue types CONSUMER_QUEUE_TYPE accepts. Quorum queues are replicated and durable, the
+// default type of RabbitMQ 4.x, and the only kind Amazon MQ guarantees durable on 4.x.
+const (
+	QueueTypeQuorum  = "quorum"
+	QueueTypeClassic = "classic"
+)
 
 // Load reads the environment. A malformed value or a setting the functions cannot run with is
 // an error naming the variable.
@@ -91,6 +109,8 @@ func Read(get func(string) string) (Config, error) {
 		AMQPURL:            r.String("AMQP_URL", ""),
 		AMQPEndpoint:       r.String("AMQP_ENDPOINT", ""),
 		AMQPSecretARN:      r.String("AMQP_SECRET_ARN", ""),
+		ConsumerQueues:     r.QueueBindings("CONSUMER_QUEUES"),
+		ConsumerQueueType:  r.String("CONSUMER_QUEUE_TYPE", QueueTypeQuorum),
 		APIToken:           r.String("API_TOKEN", ""),
 	}
 	if err := r.Err(); err != nil {
@@ -130,6 +150,9 @@ func (c Config) Validate() error {
 		if d.value < time.Second {
 			bad("%s %s (%s): at least 1s", d.name, d.value, d.variable)
 		}
+	}
+	if c.ConsumerQueueType != QueueTypeQuorum && c.ConsumerQueueType != QueueTypeClassic {
+		bad("consumer queue type %q (CONSUMER_QUEUE_TYPE): want %s or %s", c.ConsumerQueueType, QueueTypeQuorum, QueueTypeClassic)
 	}
 	return errors.Join(errs...)
 }
@@ -254,6 +277,24 @@ func (r *Reader) List(name string) []string {
 		if p = strings.TrimSpace(p); p != "" {
 			out = append(out, p)
 		}
+	}
+	return out
+}
+
+// QueueBindings reads a comma-separated list of queue:exchange:routing-key, dropping blanks.
+// Every part must be non-empty; a queue listed twice gets both bindings.
+func (r *Reader) QueueBindings(name string) []QueueBinding {
+	var out []QueueBinding
+	for _, item := range r.List(name) {
+		parts := strings.Split(item, ":")
+		for i := range parts {
+			parts[i] = strings.TrimSpace(parts[i])
+		}
+		if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+			r.fail(name, item, "queue:exchange:routing-key")
+			continue
+		}
+		out = append(out, QueueBinding{Queue: parts[0], Exchange: parts[1], RoutingKey: parts[2]})
 	}
 	return out
 }

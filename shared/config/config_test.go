@@ -3,6 +3,7 @@ package config
 import (
 	"context"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -85,18 +86,60 @@ func TestReader(t *testing.T) {
 	}
 }
 
+func TestQueueBindings(t *testing.T) {
+	vals := map[string]string{
+		"q":   " frames:ocpp:ocpp.msgs, ,events : ocpp : ocpp.connection-events,frames:ocpp:ocpp.connection-events",
+		"bad": "frames:ocpp,::,a:b:c:d,ok:ocpp:ocpp.msgs,x::k",
+	}
+	r := Reader{Get: func(k string) string { return vals[k] }}
+	got := r.QueueBindings("q")
+	want := []QueueBinding{
+		{"frames", "ocpp", "ocpp.msgs"},
+		{"events", "ocpp", "ocpp.connection-events"},
+		{"frames", "ocpp", "ocpp.connection-events"}, // one queue, two bindings
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("QueueBindings = %+v, want %+v", got, want)
+	}
+	if got := r.QueueBindings("unset"); got != nil || r.Err() != nil {
+		t.Errorf("QueueBindings(unset) = %+v, %v", got, r.Err())
+	}
+	got = r.QueueBindings("bad")
+	if !reflect.DeepEqual(got, []QueueBinding{{"ok", "ocpp", "ocpp.msgs"}}) {
+		t.Errorf("QueueBindings(bad) kept %+v", got)
+	}
+	err := r.Err()
+	for _, item := range []string{`"frames:ocpp"`, `"::"`, `"a:b:c:d"`, `"x::k"`} {
+		if err == nil || !strings.Contains(err.Error(), "bad="+item) {
+			t.Errorf("Err() = %v, want %s named", err, item)
+		}
+	}
+
+	t.Setenv("CONSUMER_QUEUES", "sessions:sessions:sessions.raw")
+	t.Setenv("CONSUMER_QUEUE_TYPE", "")
+	c, err := Load()
+	if err != nil || !reflect.DeepEqual(c.ConsumerQueues, []QueueBinding{{"sessions", "sessions", "sessions.raw"}}) || c.ConsumerQueueType != QueueTypeQuorum {
+		t.Errorf("Load: %+v %q, %v", c.ConsumerQueues, c.ConsumerQueueType, err)
+	}
+	t.Setenv("CONSUMER_QUEUES", "sessions:sessions")
+	if _, err := Load(); err == nil || !strings.Contains(err.Error(), "CONSUMER_QUEUES") {
+		t.Errorf("Load with a malformed CONSUMER_QUEUES: %v", err)
+	}
+}
+
 func TestValidate(t *testing.T) {
 	good, err := Read(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
 	cases := map[string]func(*Config){
-		"HEARTBEAT_INTERVAL": func(c *Config) { c.HeartbeatInterval = time.Millisecond },
-		"COMMAND_WAIT_MAX":   func(c *Config) { c.CommandWaitMax = 26 * time.Second },
-		"COMMAND_WAIT":       func(c *Config) { c.CommandWait, c.CommandWaitMax = 20*time.Second, 15*time.Second },
-		"MESSAGE_RETENTION":  func(c *Config) { c.MessageRetention = 0 },
-		"CONNECTION_TTL":     func(c *Config) { c.ConnectionTTL = 0 },
-		"COMMAND_TTL":        func(c *Config) { c.CommandTTL = 0 },
+		"HEARTBEAT_INTERVAL":  func(c *Config) { c.HeartbeatInterval = time.Millisecond },
+		"COMMAND_WAIT_MAX":    func(c *Config) { c.CommandWaitMax = 26 * time.Second },
+		"COMMAND_WAIT":        func(c *Config) { c.CommandWait, c.CommandWaitMax = 20*time.Second, 15*time.Second },
+		"MESSAGE_RETENTION":   func(c *Config) { c.MessageRetention = 0 },
+		"CONNECTION_TTL":      func(c *Config) { c.ConnectionTTL = 0 },
+		"COMMAND_TTL":         func(c *Config) { c.CommandTTL = 0 },
+		"CONSUMER_QUEUE_TYPE": func(c *Config) { c.ConsumerQueueType = "stream" },
 	}
 	for variable, change := range cases {
 		c := good

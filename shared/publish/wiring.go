@@ -17,7 +17,10 @@ import (
 // message to printTo. The broker connects on the first message; the caller closes it. The
 // Lambda function (through shared/launch) and the local stack wire the publisher the same way.
 func FromConfig(cfg config.Config, st *store.Store, awsCfg aws.Config, log *slog.Logger, printTo io.Writer) (Handler, bus.Publisher, error) {
-	settings := bus.Settings{URL: cfg.AMQPURL, Endpoint: cfg.AMQPEndpoint, SecretARN: cfg.AMQPSecretARN}
+	settings := bus.Settings{URL: cfg.AMQPURL, Endpoint: cfg.AMQPEndpoint, SecretARN: cfg.AMQPSecretARN, QueueType: cfg.ConsumerQueueType}
+	for _, q := range cfg.ConsumerQueues {
+		settings.Queues = append(settings.Queues, bus.Queue{Name: q.Queue, Exchange: q.Exchange, RoutingKey: q.RoutingKey})
+	}
 	pub, err := bus.Open(settings, awsCfg, log, printTo)
 	if err != nil {
 		return nil, nil, fmt.Errorf("broker settings: %w", err)

@@ -7,13 +7,18 @@ export LOCAL_DIR
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .DEFAULT_GOAL := help
-.PHONY: help local test test-unit fuzz build lint fmt vet invoke clean synth bootstrap deploy simulate load bench calls cost lambda-perf
+.PHONY: help local box test test-unit fuzz build lint fmt vet invoke clean synth bootstrap deploy simulate load bench calls cost lambda-perf
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 local: ## run the whole system on this machine (DynamoDB Local, gateway, HTTP API, publisher)
 	$(GO) run ./localstack run
+
+ID ?= CP001
+
+box: ## one simulated charge box ID (default CP001) at URL, connected until Ctrl-C; prints every frame it sends and receives
+	$(GO) run ./localstack/tools/cmd/simulate -id $(ID) -url $(URL) -duration 0 -manual -trace $(SIM_ARGS)
 
 GOTESTSUM := $(GO) run gotest.tools/gotestsum@v1.13.0
 

@@ -12,8 +12,10 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-local: ## run the whole system on this machine (DynamoDB Local, gateway, HTTP API, publisher)
-	$(GO) run ./localstack run
+# Built, then run (not `go run`, which exits 1 after any Ctrl-C whatever the program returns).
+local: ## run the whole system on this machine (DynamoDB Local, gateway, HTTP API, publisher); Ctrl-C stops it
+	@$(GO) build -o $(LOCAL_DIR)/bin/localstack ./localstack
+	$(LOCAL_DIR)/bin/localstack run
 
 ID ?= CP001
 

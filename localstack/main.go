@@ -6,6 +6,7 @@
 // Environment: WS_ADDR (127.0.0.1:8080), HTTP_ADDR (127.0.0.1:8081), DYNAMODB_ENDPOINT (use that
 // DynamoDB instead of starting DynamoDB Local), AMQP_URL, API_TOKEN, and every variable of
 // shared/config (docs/configuration.md). Charge boxes are auto-registered unless AUTO_REGISTER=false.
+// Without AMQP_URL, `run` publishes to a RabbitMQ answering on 127.0.0.1:5672 (AMQP_URL=off: none).
 package main
 
 import (
@@ -100,13 +101,17 @@ func run(ctx context.Context) error {
 	}
 	defer stopDynamo()
 	os.Setenv("DYNAMODB_ENDPOINT", endpoint)
+	found := localBroker()
 	cfg, err := config.Load()
 	if err != nil {
 		return err
 	}
 	publishing := "RabbitMQ at " + redactURL(cfg.AMQPURL)
-	if cfg.AMQPURL == "" {
-		publishing = "none: AMQP_URL is unset, so each message that would be published is printed here"
+	switch {
+	case found:
+		publishing += " (found on the default port; AMQP_URL=off prints the messages here instead)"
+	case cfg.AMQPURL == "":
+		publishing = "none: no RabbitMQ on " + defaultBroker + " and AMQP_URL is unset (or off), so each message that would be published is printed here"
 	}
 	st, err := stack.Start(ctx, cfg, stack.Options{
 		WSAddr:   envOr("WS_ADDR", "127.0.0.1:8080"),
@@ -132,6 +137,27 @@ Ctrl-C stops everything.
 	return st.Close()
 }
 
+// defaultBroker is where a local RabbitMQ listens (rabbitmq-server's default, as `make test` uses).
+const (
+	defaultBroker  = "127.0.0.1:5672"
+	defaultAMQPURL = "amqp://guest:guest@" + defaultBroker + "/"
+)
+
+// localBroker points AMQP_URL at a RabbitMQ answering on the default port when AMQP_URL is
+// unset, and reports whether it did. AMQP_URL=off publishes nowhere (messages are printed).
+func localBroker() bool {
+	switch os.Getenv("AMQP_URL") {
+	case "off":
+		os.Unsetenv("AMQP_URL")
+	case "":
+		if reachable(defaultBroker) {
+			os.Setenv("AMQP_URL", defaultAMQPURL)
+			return true
+		}
+	}
+	return false
+}
+
 // execWith runs a command with the services the tests need: DynamoDB Local (started here unless
 // DYNAMODB_ENDPOINT is set) and RabbitMQ (AMQP_URL, or the default local broker when it answers).
 func execWith(ctx context.Context, args []string) error {
@@ -149,7 +175,7 @@ func execWith(ctx context.Context, args []string) error {
 		err := ensureRabbitMQ(ctx)
 		switch {
 		case err == nil:
-			env = append(env, "AMQP_URL=amqp://guest:guest@127.0.0.1:5672/")
+			env = append(env, "AMQP_URL="+defaultAMQPURL)
 		case testenv.CI():
 			return err
 		default:
@@ -164,7 +190,7 @@ func execWith(ctx context.Context, args []string) error {
 // ensureRabbitMQ makes sure a broker answers on the default local port, starting an installed
 // rabbitmq-server when none runs.
 func ensureRabbitMQ(ctx context.Context) error {
-	const addr = "127.0.0.1:5672"
+	const addr = defaultBroker
 	if reachable(addr) {
 		return nil
 	}

@@ -234,6 +234,9 @@ func (r *reader) readShard(ctx context.Context, shardID string, start types.Shar
 		if iter == nil {
 			var err error
 			if iter, err = r.iterator(ctx, shardID, pos); err != nil {
+				if ctx.Err() != nil {
+					return false // stopping, not a failure
+				}
 				log.Warn("get shard iterator failed", "error", err)
 				sleep(ctx, backoff)
 				backoff = min(2*backoff, r.opts.MaxBackoff)

@@ -74,17 +74,22 @@ simulate: ## BOXES simulated charge boxes against URL for DURATION (SIM_ARGS: -p
 load: ## 1,000 boxes x 5 min on the local stack; sessions stored and published once (LOAD_BOXES, LOAD_DURATION, LOAD_TIMESCALE)
 	$(GO) run ./localstack exec -- $(GO) run ./localstack/tools/cmd/load
 
-bench: ## benchmarks (parse, validate, dispatch, handlers on DynamoDB Local) into docs/performance.md
-	set -o pipefail; $(GO) run ./localstack exec -- $(GO) test -run '^$$' -bench . -benchmem -benchtime $${BENCHTIME:-1s} ./shared/ocpp/ ./shared/csms/ | $(GO) run ./localstack/tools/cmd/benchdoc
+# The measuring targets print their tables; WRITE=1 also writes them into the tracked docs.
+WRITE ?=
+comma := ,
+writes = $(if $(filter 1 true yes,$(WRITE)),$(1))
 
-calls: ## AWS calls per OCPP action beside localstack/tools/budget/budget.json, into docs/performance.md
-	$(GO) run ./localstack exec -- $(GO) run ./localstack/tools/cmd/calls
+bench: ## benchmarks (parse, validate, dispatch, handlers on DynamoDB Local); WRITE=1 into docs/performance.md
+	set -o pipefail; $(GO) run ./localstack exec -- $(GO) test -run '^$$' -bench . -benchmem -benchtime $${BENCHTIME:-1s} ./shared/ocpp/ ./shared/csms/ | $(GO) run ./localstack/tools/cmd/benchdoc $(call writes,-doc docs/performance.md)
 
-cost: ## monthly AWS cost per charge box (ARGS="-boxes 5000 -sessions-per-day 8 ...") into docs/cost.md
-	$(GO) run ./localstack exec -- $(GO) run ./localstack/tools/cmd/cost $(ARGS)
+calls: ## AWS calls per OCPP action beside localstack/tools/budget/budget.json; WRITE=1 into docs/performance.md
+	$(GO) run ./localstack exec -- $(GO) run ./localstack/tools/cmd/calls $(call writes,-doc docs/performance.md)
 
-lambda-perf: ## zip sizes and cold-start init time of every Lambda
-	$(GO) run ./localstack exec -- $(GO) run ./localstack/tools/cmd/lambdaperf
+cost: ## monthly AWS cost per charge box (ARGS="-boxes 5000 -sessions-per-day 8 ..."); WRITE=1 into docs/cost.md and docs/performance.md
+	$(GO) run ./localstack exec -- $(GO) run ./localstack/tools/cmd/cost $(call writes,-docs docs/cost.md$(comma)docs/performance.md) $(ARGS)
+
+lambda-perf: ## zip sizes and cold-start init time of every Lambda; WRITE=1 into docs/performance.md
+	$(GO) run ./localstack exec -- $(GO) run ./localstack/tools/cmd/lambdaperf $(call writes,-doc docs/performance.md)
 
 vet: ## go vet
 	$(GO) vet ./...

@@ -130,8 +130,10 @@ Local OCPP 1.6-J central system running.
   API_TOKEN:       %s
   DynamoDB:        %s (tables prefixed %q)
   Publishing to:   %s
-Ctrl-C stops everything.
-`, st.WSURL, st.ManagementURL, st.HTTPURL, tokenNote(cfg.APIToken, st.Config.APIToken), endpoint, cfg.TablePrefix, publishing)
+Ctrl-C stops everything. For the README's examples, in another terminal:
+  export API=%s%s
+`, st.WSURL, st.ManagementURL, st.HTTPURL, tokenNote(cfg.APIToken, st.Config.APIToken), endpoint, cfg.TablePrefix, publishing,
+		st.HTTPURL, exportedToken(cfg.APIToken, st.Config.APIToken))
 	<-ctx.Done()
 	fmt.Println("\nstopping...")
 	return st.Close()
@@ -281,6 +283,15 @@ func reachable(addr string) bool {
 	}
 	c.Close()
 	return true
+}
+
+// exportedToken adds a generated token to the export line (one from the environment is the
+// caller's own and is not printed).
+func exportedToken(fromEnv, used string) string {
+	if fromEnv != "" {
+		return ""
+	}
+	return " API_TOKEN=" + used
 }
 
 // tokenNote shows a generated operator token (the operator needs it) but never one from the

@@ -52,7 +52,7 @@ func TestDocExamples(t *testing.T) {
 	t.Cleanup(func() { _ = st.Close() })
 	t.Cleanup(func() { deleteQueue(t, amqpURL, exampleQueue) })
 	b := startBox(t, st.WSURL)
-	b.awaitConnects(t, 1)
+	b.awaitBoots(t, 1)
 	env := append(os.Environ(), "API="+st.HTTPURL, "API_TOKEN="+st.Config.APIToken, "AMQP_URL="+amqpURL)
 	dir := t.TempDir()
 	for _, doc := range documents {
@@ -78,19 +78,19 @@ func TestDocExamples(t *testing.T) {
 	}
 }
 
-// runStep runs one command in bash, with the aliases and exports of the steps before it.
+// runStep runs one command in bash, with the aliases, variables and functions of the steps before it.
 func runStep(t *testing.T, dir string, env []string, where string, s Step, b *traceBox) {
 	t.Helper()
 	state := filepath.Join(dir, "state")
 	script := "shopt -s expand_aliases\n[ -f " + state + " ] && source " + state + " 2>/dev/null\n" +
-		s.Command + "\nrc=$?\n{ alias -p; export -p; } > " + state + "\nexit $rc\n"
+		s.Command + "\nrc=$?\n{ alias -p; declare -p | grep -Ev '^declare -[a-zA-Z]*r|^declare -[-a-zA-Z]* (BASH_[A-Z]+|FUNCNAME|PIPESTATUS|GROUPS|DIRSTACK)='; declare -f; } > " + state + "\nexit $rc\n"
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-c", script)
 	cmd.Dir, cmd.Env = root, env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	connects := b.connects()
+	boots := b.boots()
 	err := cmd.Run()
 	documentedError := strings.Contains(s.Want, `"error"`)
 	if ee, ok := err.(*exec.ExitError); err != nil && !(ok && ee.ExitCode() == 22 && documentedError) {
@@ -102,7 +102,7 @@ func runStep(t *testing.T, dir string, env []string, where string, s Step, b *tr
 		}
 	}
 	if strings.Contains(s.Command, "/remote/reset") && err == nil {
-		b.awaitConnects(t, connects+1) // the box reboots: the next example needs it back
+		b.awaitBoots(t, boots+1) // the box reboots: the next example needs it back
 	}
 }
 
@@ -111,39 +111,46 @@ func lastLine(s string) string {
 	return lines[len(lines)-1]
 }
 
-// traceBox is `make box`: the simulator's charge box CP001, counting its connections.
+// traceBox is `make box`: the simulator's charge box CP001, counting its completed boots (its
+// trace shows the last connector's StatusNotification answered).
 type traceBox struct {
-	mu    sync.Mutex
-	conns int
-	cond  *sync.Cond
+	mu      sync.Mutex
+	booted  int
+	expired bool
+	cond    *sync.Cond
 }
+
+// bootDone is the trace of the last StatusNotification of a boot (connector 2 of 2).
+var bootDone = []byte(`"StatusNotification",{"connectorId":2,`)
 
 func (b *traceBox) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.conns += bytes.Count(p, []byte(" connected to "))
+	if bytes.Contains(p, []byte(" sent ")) {
+		b.booted += bytes.Count(p, bootDone)
+	}
 	b.cond.Broadcast()
 	return len(p), nil
 }
 
-func (b *traceBox) connects() int {
+func (b *traceBox) boots() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.conns
+	return b.booted
 }
 
-// awaitConnects waits until the box has connected n times in all.
-func (b *traceBox) awaitConnects(t *testing.T, n int) {
+// awaitBoots waits until the box has booted and reported its connectors n times in all.
+func (b *traceBox) awaitBoots(t *testing.T, n int) {
 	t.Helper()
-	timer := time.AfterFunc(time.Minute, func() { b.mu.Lock(); b.conns = -1 << 30; b.cond.Broadcast(); b.mu.Unlock() })
+	timer := time.AfterFunc(time.Minute, func() { b.mu.Lock(); b.expired = true; b.cond.Broadcast(); b.mu.Unlock() })
 	defer timer.Stop()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for b.conns >= 0 && b.conns < n {
+	for !b.expired && b.booted < n {
 		b.cond.Wait()
 	}
-	if b.conns < 0 {
-		t.Fatalf("charge box CP001 did not connect (%d times) within a minute", n)
+	if b.booted < n {
+		t.Fatalf("charge box CP001 did not boot (%d times) within a minute", n)
 	}
 }
 

@@ -5,6 +5,7 @@
 //	go run ./localstack/tools/cmd/consume              # AMQP_URL, else amqp://guest:guest@127.0.0.1:5672/
 //	go run ./localstack/tools/cmd/consume -max 5       # stop after 5 distinct messages
 //	go run ./localstack/tools/cmd/consume -queue mine  # a durable queue that keeps messages while you are away
+//	go run ./localstack/tools/cmd/consume -queue mine -bind-only  # declare and bind it, then exit
 package main
 
 import (
@@ -19,6 +20,7 @@ import (
 func main() {
 	queue := flag.String("queue", "", "durable queue to declare and bind (empty: a temporary one, deleted when this ends)")
 	max := flag.Int("max", 0, "stop after this many distinct messages (0: never)")
+	bindOnly := flag.Bool("bind-only", false, "declare and bind the queue, then exit (with -queue: it collects messages from now on)")
 	flag.Parse()
 	url := os.Getenv("AMQP_URL")
 	if url == "" {
@@ -50,6 +52,10 @@ func main() {
 		if err := ch.QueueBind(q.Name, b.key, b.exchange, false, nil); err != nil {
 			log.Fatalf("bind %s: %v", b.key, err)
 		}
+	}
+	if *bindOnly {
+		fmt.Fprintf(os.Stderr, "queue %s bound to ocpp.msgs, ocpp.connection-events, sessions.raw\n", q.Name)
+		return
 	}
 	fmt.Fprintf(os.Stderr, "consuming from queue %s, bound to ocpp.msgs, ocpp.connection-events, sessions.raw\n", q.Name)
 	msgs, err := ch.Consume(q.Name, "", false, false, false, false, nil)

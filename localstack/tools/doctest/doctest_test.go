@@ -184,7 +184,6 @@ func deleteQueue(t *testing.T, url, name string) {
 	}
 }
 
-
 func TestMatch(t *testing.T) {
 	const doc = `{"action":"Reset","commandId":"…","response":{"status":"Accepted"},"status":"answered","n":1,"items":[{"id":"CP001/…"}]}`
 	tests := []struct {

@@ -20,7 +20,8 @@ local: ## run the whole system on this machine (DynamoDB Local, gateway, HTTP AP
 ID ?= CP001
 
 box: ## one simulated charge box ID (default CP001) at URL, connected until Ctrl-C; prints every frame it sends and receives
-	$(GO) run ./localstack/tools/cmd/simulate -id $(ID) -url $(URL) -duration 0 -manual -trace $(SIM_ARGS)
+	@$(GO) build -o $(LOCAL_DIR)/bin/simulate ./localstack/tools/cmd/simulate
+	$(LOCAL_DIR)/bin/simulate -id $(ID) -url $(URL) -duration 0 -manual -trace $(SIM_ARGS)
 
 GOTESTSUM := $(GO) run gotest.tools/gotestsum@v1.13.0
 

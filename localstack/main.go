@@ -109,7 +109,8 @@ func run(ctx context.Context) error {
 	publishing := "RabbitMQ at " + redactURL(cfg.AMQPURL)
 	switch {
 	case found:
-		publishing += " (found on the default port; AMQP_URL=off prints the messages here instead)"
+		publishing += " (found on the default port; AMQP_URL=off prints the messages here instead)\n" +
+			"                   a message no queue is bound for is dropped and logged (ERROR unroutable): bind yours first, docs/messages.md"
 	case cfg.AMQPURL == "":
 		publishing = "none: no RabbitMQ on " + defaultBroker + " and AMQP_URL is unset (or off), so each message that would be published is printed here"
 	}

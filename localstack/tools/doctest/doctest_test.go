@@ -26,7 +26,7 @@ import (
 const root = "../../.."
 
 // documents holds the examples a newcomer follows; each must be tested or marked for AWS.
-var documents = []string{"README.md", "docs/api.md", "docs/messages.md"}
+var documents = []string{"README.md", "docs/api.md", "docs/messages.md", "docs/deploy.md"}
 
 // exampleQueue is the durable queue docs/messages.md declares; the test deletes it afterwards.
 const exampleQueue = "my-app"

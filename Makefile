@@ -43,7 +43,7 @@ build: ## build every Lambda (linux/arm64, provided.al2023) into build/<fn>/boot
 	  echo "build/$$fn.zip $$(stat -c %s build/$$fn.zip) bytes"; \
 	done
 
-invoke: ## run one sample event through a handler against local DynamoDB: make invoke FN=message EVENT=events/message/heartbeat.json
+invoke: ## run one sample event through a handler on a throwaway DynamoDB Local (not make local's): make invoke FN=message EVENT=events/message/heartbeat.json
 	@[ -n "$(FN)" ] && [ -n "$(EVENT)" ] || { echo "usage: make invoke FN=<function> EVENT=<file>"; exit 2; }
 	$(GO) run ./localstack exec -- $(GO) run ./localstack/invoke -fn $(FN) -event $(EVENT)
 

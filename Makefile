@@ -7,13 +7,21 @@ export LOCAL_DIR
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .DEFAULT_GOAL := help
-.PHONY: help local test test-unit fuzz build lint fmt vet invoke clean synth bootstrap deploy simulate load bench calls cost lambda-perf
+.PHONY: help local box test test-unit fuzz build lint fmt vet invoke clean synth bootstrap deploy simulate load bench calls cost lambda-perf
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-local: ## run the whole system on this machine (DynamoDB Local, gateway, HTTP API, publisher)
-	$(GO) run ./localstack run
+# Built, then run (not `go run`, which exits 1 after any Ctrl-C whatever the program returns).
+local: ## run the whole system on this machine (DynamoDB Local, gateway, HTTP API, publisher); Ctrl-C stops it
+	@$(GO) build -o $(LOCAL_DIR)/bin/localstack ./localstack
+	$(LOCAL_DIR)/bin/localstack run
+
+ID ?= CP001
+
+box: ## one simulated charge box ID (default CP001) at URL, connected until Ctrl-C; prints every frame it sends and receives
+	@$(GO) build -o $(LOCAL_DIR)/bin/simulate ./localstack/tools/cmd/simulate
+	$(LOCAL_DIR)/bin/simulate -id $(ID) -url $(URL) -duration 0 -manual -trace $(SIM_ARGS)
 
 GOTESTSUM := $(GO) run gotest.tools/gotestsum@v1.13.0
 
@@ -36,7 +44,7 @@ build: ## build every Lambda (linux/arm64, provided.al2023) into build/<fn>/boot
 	  echo "build/$$fn.zip $$(stat -c %s build/$$fn.zip) bytes"; \
 	done
 
-invoke: ## run one sample event through a handler against local DynamoDB: make invoke FN=message EVENT=events/message/heartbeat.json
+invoke: ## run one sample event through a handler on a throwaway DynamoDB Local (not make local's): make invoke FN=message EVENT=events/message/heartbeat.json
 	@[ -n "$(FN)" ] && [ -n "$(EVENT)" ] || { echo "usage: make invoke FN=<function> EVENT=<file>"; exit 2; }
 	$(GO) run ./localstack exec -- $(GO) run ./localstack/invoke -fn $(FN) -event $(EVENT)
 
@@ -68,17 +76,22 @@ simulate: ## BOXES simulated charge boxes against URL for DURATION (SIM_ARGS: -p
 load: ## 1,000 boxes x 5 min on the local stack; sessions stored and published once (LOAD_BOXES, LOAD_DURATION, LOAD_TIMESCALE)
 	$(GO) run ./localstack exec -- $(GO) run ./localstack/tools/cmd/load
 
-bench: ## benchmarks (parse, validate, dispatch, handlers on DynamoDB Local) into docs/performance.md
-	set -o pipefail; $(GO) run ./localstack exec -- $(GO) test -run '^$$' -bench . -benchmem -benchtime $${BENCHTIME:-1s} ./shared/ocpp/ ./shared/csms/ | $(GO) run ./localstack/tools/cmd/benchdoc
+# The measuring targets print their tables; WRITE=1 also writes them into the tracked docs.
+WRITE ?=
+comma := ,
+writes = $(if $(filter 1 true yes,$(WRITE)),$(1))
 
-calls: ## AWS calls per OCPP action beside localstack/tools/budget/budget.json, into docs/performance.md
-	$(GO) run ./localstack exec -- $(GO) run ./localstack/tools/cmd/calls
+bench: ## benchmarks (parse, validate, dispatch, handlers on DynamoDB Local); WRITE=1 into docs/performance.md
+	set -o pipefail; $(GO) run ./localstack exec -- $(GO) test -run '^$$' -bench . -benchmem -benchtime $${BENCHTIME:-1s} ./shared/ocpp/ ./shared/csms/ | $(GO) run ./localstack/tools/cmd/benchdoc $(call writes,-doc docs/performance.md)
 
-cost: ## monthly AWS cost per charge box (ARGS="-boxes 5000 -sessions-per-day 8 ...") into docs/cost.md
-	$(GO) run ./localstack exec -- $(GO) run ./localstack/tools/cmd/cost $(ARGS)
+calls: ## AWS calls per OCPP action beside localstack/tools/budget/budget.json; WRITE=1 into docs/performance.md
+	$(GO) run ./localstack exec -- $(GO) run ./localstack/tools/cmd/calls $(call writes,-doc docs/performance.md)
 
-lambda-perf: ## zip sizes and cold-start init time of every Lambda
-	$(GO) run ./localstack exec -- $(GO) run ./localstack/tools/cmd/lambdaperf
+cost: ## monthly AWS cost per charge box (ARGS="-boxes 5000 -sessions-per-day 8 ..."); WRITE=1 into docs/cost.md and docs/performance.md
+	$(GO) run ./localstack exec -- $(GO) run ./localstack/tools/cmd/cost $(call writes,-docs docs/cost.md$(comma)docs/performance.md) $(ARGS)
+
+lambda-perf: ## zip sizes and cold-start init time of every Lambda; WRITE=1 into docs/performance.md
+	$(GO) run ./localstack exec -- $(GO) run ./localstack/tools/cmd/lambdaperf $(call writes,-doc docs/performance.md)
 
 vet: ## go vet
 	$(GO) vet ./...

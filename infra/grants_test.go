@@ -167,7 +167,8 @@ func (g *grantsRun) authorizer() *recorder {
 	t, ctx := g.t, g.ctx
 	st, r := recordedStore(t, g.cfg)
 	for _, id := range []string{"CP1", "NEW1"} {
-		if _, err := g.handlers(st).Authorize(ctx, events.APIGatewayCustomAuthorizerRequestTypeRequest{MethodArn: "arn", QueryStringParameters: map[string]string{"chargeBoxId": id}}); err != nil {
+		if _, err := g.handlers(st).Authorize(ctx, events.APIGatewayCustomAuthorizerRequestTypeRequest{MethodArn: "arn", QueryStringParameters: map[string]string{"chargeBoxId": id},
+			Headers: map[string]string{"Sec-WebSocket-Protocol": "ocpp1.6"}}); err != nil {
 			t.Fatal(err)
 		}
 	}

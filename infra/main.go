@@ -16,7 +16,7 @@ import (
 )
 
 func main() {
-	defer jsii.Close()
+	defer closeJSII()
 	app := awscdk.NewApp(nil)
 	props, err := propsFromContext(func(name string) string {
 		if v, ok := app.Node().TryGetContext(jsii.String(name)).(string); ok {

@@ -6,6 +6,7 @@
 // Environment: WS_ADDR (127.0.0.1:8080), HTTP_ADDR (127.0.0.1:8081), DYNAMODB_ENDPOINT (use that
 // DynamoDB instead of starting DynamoDB Local), AMQP_URL, API_TOKEN, and every variable of
 // shared/config (docs/configuration.md). Charge boxes are auto-registered unless AUTO_REGISTER=false.
+// Without AMQP_URL, `run` publishes to a RabbitMQ answering on 127.0.0.1:5672 (AMQP_URL=off: none).
 package main
 
 import (
@@ -100,13 +101,18 @@ func run(ctx context.Context) error {
 	}
 	defer stopDynamo()
 	os.Setenv("DYNAMODB_ENDPOINT", endpoint)
+	found := localBroker()
 	cfg, err := config.Load()
 	if err != nil {
 		return err
 	}
 	publishing := "RabbitMQ at " + redactURL(cfg.AMQPURL)
-	if cfg.AMQPURL == "" {
-		publishing = "none: AMQP_URL is unset, so each message that would be published is printed here"
+	switch {
+	case found:
+		publishing += " (found on the default port; AMQP_URL=off prints the messages here instead)\n" +
+			"                   a message no queue is bound for is dropped and logged (ERROR unroutable): bind yours first, docs/messages.md"
+	case cfg.AMQPURL == "":
+		publishing = "none: no RabbitMQ on " + defaultBroker + " and AMQP_URL is unset (or off), so each message that would be published is printed here"
 	}
 	st, err := stack.Start(ctx, cfg, stack.Options{
 		WSAddr:   envOr("WS_ADDR", "127.0.0.1:8080"),
@@ -125,11 +131,34 @@ Local OCPP 1.6-J central system running.
   API_TOKEN:       %s
   DynamoDB:        %s (tables prefixed %q)
   Publishing to:   %s
-Ctrl-C stops everything.
-`, st.WSURL, st.ManagementURL, st.HTTPURL, tokenNote(cfg.APIToken, st.Config.APIToken), endpoint, cfg.TablePrefix, publishing)
+Ctrl-C stops everything. For the README's examples, in another terminal:
+  export API=%s%s
+`, st.WSURL, st.ManagementURL, st.HTTPURL, tokenNote(cfg.APIToken, st.Config.APIToken), endpoint, cfg.TablePrefix, publishing,
+		st.HTTPURL, exportedToken(cfg.APIToken, st.Config.APIToken))
 	<-ctx.Done()
 	fmt.Println("\nstopping...")
 	return st.Close()
+}
+
+// defaultBroker is where a local RabbitMQ listens (rabbitmq-server's default, as `make test` uses).
+const (
+	defaultBroker  = "127.0.0.1:5672"
+	defaultAMQPURL = "amqp://guest:guest@" + defaultBroker + "/"
+)
+
+// localBroker points AMQP_URL at a RabbitMQ answering on the default port when AMQP_URL is
+// unset, and reports whether it did. AMQP_URL=off publishes nowhere (messages are printed).
+func localBroker() bool {
+	switch os.Getenv("AMQP_URL") {
+	case "off":
+		os.Unsetenv("AMQP_URL")
+	case "":
+		if reachable(defaultBroker) {
+			os.Setenv("AMQP_URL", defaultAMQPURL)
+			return true
+		}
+	}
+	return false
 }
 
 // execWith runs a command with the services the tests need: DynamoDB Local (started here unless
@@ -149,7 +178,7 @@ func execWith(ctx context.Context, args []string) error {
 		err := ensureRabbitMQ(ctx)
 		switch {
 		case err == nil:
-			env = append(env, "AMQP_URL=amqp://guest:guest@127.0.0.1:5672/")
+			env = append(env, "AMQP_URL="+defaultAMQPURL)
 		case testenv.CI():
 			return err
 		default:
@@ -164,7 +193,7 @@ func execWith(ctx context.Context, args []string) error {
 // ensureRabbitMQ makes sure a broker answers on the default local port, starting an installed
 // rabbitmq-server when none runs.
 func ensureRabbitMQ(ctx context.Context) error {
-	const addr = "127.0.0.1:5672"
+	const addr = defaultBroker
 	if reachable(addr) {
 		return nil
 	}
@@ -255,6 +284,15 @@ func reachable(addr string) bool {
 	}
 	c.Close()
 	return true
+}
+
+// exportedToken adds a generated token to the export line (one from the environment is the
+// caller's own and is not printed).
+func exportedToken(fromEnv, used string) string {
+	if fromEnv != "" {
+		return ""
+	}
+	return " API_TOKEN=" + used
 }
 
 // tokenNote shows a generated operator token (the operator needs it) but never one from the

@@ -127,6 +127,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveConnect(w, r, chargeBoxID)
 		return
 	}
+	// API Gateway says no more; the local log says why, for the box's owner.
+	s.log.Warn("refused: no route for this path; charge boxes connect to /ocpp/{chargeBoxId}",
+		"path", r.URL.Path, "status", http.StatusForbidden, "sourceIp", r.RemoteAddr)
 	writeMessage(w, http.StatusForbidden, "Forbidden")
 }
 

@@ -213,7 +213,14 @@ func TestAPINotConnectedAndGone(t *testing.T) {
 	st := startStack(t, nil)
 	op := newOperator(t, st)
 	r := op.do("POST", "/charge-boxes/NOBODY/remote/reset", obj("type", "Soft"))
-	if r.Status != http.StatusConflict || !strings.Contains(r.Body["error"].(string), "not connected") {
+	if r.Status != http.StatusNotFound || r.Body["error"] != "charge box NOBODY is not registered" {
+		t.Fatalf("not registered: %d %s", r.Status, r.Raw)
+	}
+	if r := op.do("PUT", "/charge-boxes/ASLEEP", obj("registrationStatus", "Accepted")); r.Status != http.StatusCreated {
+		t.Fatalf("register: %d %s", r.Status, r.Raw)
+	}
+	r = op.do("POST", "/charge-boxes/ASLEEP/remote/reset", obj("type", "Soft"))
+	if r.Status != http.StatusConflict || r.Body["error"] != "charge box ASLEEP is not connected" {
 		t.Fatalf("not connected: %d %s", r.Status, r.Raw)
 	}
 	// A connection row whose WebSocket no longer exists ($disconnect was never delivered).

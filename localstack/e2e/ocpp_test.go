@@ -144,6 +144,10 @@ func TestSubprotocolNegotiation(t *testing.T) {
 			if resp == nil || resp.StatusCode != http.StatusBadRequest {
 				t.Fatalf("refusal %s, want 400", status(resp))
 			}
+			// Auto-registration is on, but a refused connection registers nothing.
+			if _, err := st.Store.GetChargeBox(context.Background(), "SUB"+string(rune('A'+i))); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("refused box was registered: %v", err)
+			}
 		})
 	}
 }

@@ -234,6 +234,9 @@ func (r *reader) readShard(ctx context.Context, shardID string, start types.Shar
 		if iter == nil {
 			var err error
 			if iter, err = r.iterator(ctx, shardID, pos); err != nil {
+				if ctx.Err() != nil {
+					return false // stopping, not a failure
+				}
 				log.Warn("get shard iterator failed", "error", err)
 				sleep(ctx, backoff)
 				backoff = min(2*backoff, r.opts.MaxBackoff)
@@ -248,8 +251,14 @@ func (r *reader) readShard(ctx context.Context, shardID string, start types.Shar
 			case ctx.Err() != nil:
 			case errors.As(err, &expired):
 				// Iterators live 15 minutes; take a new one from the checkpoint.
+			case errors.As(err, &trimmed) && pos.seq == "":
+				// Nothing read from this shard yet, so the trim horizon is where reading starts
+				// anyway: nothing is skipped. DynamoDB Local answers so to the first read after
+				// the first write to a fresh stream.
+				log.Debug("iterator before the oldest record; reading from the trim horizon", "error", err)
+				pos = position{kind: types.ShardIteratorTypeTrimHorizon}
 			case errors.As(err, &trimmed):
-				log.Warn("records trimmed before they were read", "error", err)
+				log.Warn("records trimmed before they were read", "after", pos.seq, "error", err)
 				pos = position{kind: types.ShardIteratorTypeTrimHorizon}
 			default:
 				log.Warn("get records failed", "error", err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,8 +26,9 @@ import (
 // fixture is a fresh streamed table on DynamoDB Local with a reader running on it.
 type fixture struct {
 	db      *dynamodb.Client
-	streams *dynamodbstreams.Client
+	streams streams.API
 	table   string
+	log     *slog.Logger // the reader's logger; nil discards
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -54,6 +57,7 @@ func (f *fixture) run(t *testing.T, handler streams.Handler) {
 	go func() {
 		done <- streams.Run(runCtx, f.streams, []string{f.table}, handler, streams.Options{
 			BatchSize: 10, PollInterval: 20 * time.Millisecond, MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, Region: "local",
+			Logger: f.log,
 		})
 	}()
 	t.Cleanup(func() {
@@ -308,4 +312,93 @@ func TestEventConvertsEveryAttributeType(t *testing.T) {
 			t.Errorf("%s not converted: %+v", c.name, rec)
 		}
 	}
+}
+
+// lockedBuffer is a log destination the reader's goroutines and the test share.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestRunWarnsOnlyWhenRecordsMayBeLost: DynamoDB Local may answer TrimmedDataAccessException
+// to the first read after the first write to a fresh stream (make local printed it for every
+// table). When nothing has been read from the shard yet, starting again at the trim horizon
+// loses nothing and is not worth a warning; after a checkpoint, records may be gone: warn.
+func TestRunWarnsOnlyWhenRecordsMayBeLost(t *testing.T) {
+	for _, afterRecords := range []bool{false, true} {
+		t.Run(fmt.Sprintf("after records read %v", afterRecords), func(t *testing.T) {
+			f := newFixture(t)
+			var logs lockedBuffer
+			f.log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			trim := &trimOnce{API: f.streams, afterRecords: afterRecords}
+			f.streams = trim
+			rec := &recorder{}
+			f.run(t, rec.handle)
+			for i := range 3 {
+				f.put(t, "CP1", i)
+			}
+			seen := rec.waitSeen(t, 3)
+			for _, id := range []string{"CP1/000000", "CP1/000001", "CP1/000002"} {
+				if count(seen, id) == 0 {
+					t.Errorf("%s never delivered: %v", id, seen)
+				}
+			}
+			warned := strings.Contains(logs.String(), "records trimmed")
+			if !trim.done() {
+				t.Fatal("no TrimmedDataAccessException was injected")
+			}
+			if warned != afterRecords {
+				t.Errorf("warned %v, want %v; logs:\n%s", warned, afterRecords, logs.String())
+			}
+		})
+	}
+}
+
+// trimOnce answers one GetRecords with TrimmedDataAccessException, as DynamoDB Local does:
+// the first read that would return records (afterRecords false) or the first read after
+// records were returned (true).
+type trimOnce struct {
+	streams.API
+	afterRecords bool
+	mu           sync.Mutex
+	returned     bool
+	injected     bool
+}
+
+func (p *trimOnce) GetRecords(ctx context.Context, in *dynamodbstreams.GetRecordsInput, opts ...func(*dynamodbstreams.Options)) (*dynamodbstreams.GetRecordsOutput, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	trimmed := &types.TrimmedDataAccessException{Message: aws.String("injected by the test")}
+	if p.afterRecords && p.returned && !p.injected {
+		p.injected = true
+		return nil, trimmed
+	}
+	out, err := p.API.GetRecords(ctx, in, opts...)
+	if err != nil || len(out.Records) == 0 {
+		return out, err
+	}
+	if !p.afterRecords && !p.injected {
+		p.injected = true
+		return nil, trimmed
+	}
+	p.returned = true
+	return out, nil
+}
+
+func (p *trimOnce) done() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.injected
 }

@@ -89,7 +89,11 @@ func New(st *store.Store, post Poster, opts Options, log *slog.Logger) *API {
 		})
 	}
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path), "")
+		msg := fmt.Sprintf("no route %s %s", r.Method, r.URL.Path)
+		if near := suggest(r.Method, r.URL.Path); near != "" {
+			msg += "; did you mean " + near + "?"
+		}
+		writeError(w, http.StatusNotFound, msg, "")
 	})
 	return a
 }
@@ -263,10 +267,15 @@ func checkPathValues(pattern string, r *http.Request) error {
 	}
 }
 
-// notFound wraps store.ErrNotFound with what was not found.
+// notFound is store.ErrNotFound saying what was not found (the 404's message, nothing appended).
 func notFound(format string, args ...any) error {
-	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), store.ErrNotFound)
+	return &missing{msg: fmt.Sprintf(format, args...)}
 }
+
+type missing struct{ msg string }
+
+func (e *missing) Error() string { return e.msg }
+func (e *missing) Unwrap() error { return store.ErrNotFound }
 
 // decodeBody reads a JSON object body into v strictly (unknown fields are errors); an empty
 // body is {}.

@@ -179,6 +179,25 @@ func TestHandleUnknownRouteIs404JSON(t *testing.T) {
 	}
 }
 
+func TestUnknownRouteSuggestsTheNearOne(t *testing.T) {
+	tests := []struct{ method, path, want string }{
+		{"POST", "/charge-boxes/CP001/remote/Reset", "did you mean POST /charge-boxes/{id}/remote/reset?"},
+		{"POST", "/charge-boxes/CP001/remote/RemoteStartTransaction", "did you mean POST /charge-boxes/{id}/remote/remote-start-transaction?"},
+		{"POST", "/charge-boxes/CP001/remote/rest", "did you mean POST /charge-boxes/{id}/remote/reset?"},
+		{"GET", "/chargeboxes/CP001", "did you mean GET /charge-boxes/{id}?"},
+		{"POST", "/id-tags/T1", " /id-tags/{idTag}?"}, // GET, PUT and DELETE are as near
+		{"POST", "/charge-boxes/CP1/remote/self-destruct", ""},
+		{"GET", "/nothing", ""},
+	}
+	for _, tt := range tests {
+		status, body := handle(t, tt.method, tt.path, `{}`)
+		msg, _ := body["error"].(string)
+		if status != http.StatusNotFound || strings.Contains(msg, "did you mean") != (tt.want != "") || !strings.HasSuffix(msg, tt.want) {
+			t.Errorf("%s %s: %d %q, want a 404 ending %q", tt.method, tt.path, status, msg, tt.want)
+		}
+	}
+}
+
 func TestWaitParam(t *testing.T) {
 	a := New(nil, nil, Options{CommandWait: 10 * time.Second, CommandWaitMax: 25 * time.Second}, slog.Default())
 	tests := []struct {

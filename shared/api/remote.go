@@ -327,6 +327,10 @@ func (a *API) command(w http.ResponseWriter, r *http.Request, box string, action
 func (a *API) newCall(ctx context.Context, box string, action ocpp.Action, req any) (*call, error) {
 	conn, err := a.store.GetConnection(ctx, box, a.now())
 	if errors.Is(err, store.ErrNotFound) {
+		// Only on the way to a refusal: tell an unknown box (404) from a silent one (409).
+		if _, err := a.store.GetChargeBox(ctx, box); errors.Is(err, store.ErrNotFound) {
+			return nil, notFound("charge box %s is not registered", box)
+		}
 		return nil, notConnected(box, "")
 	}
 	if err != nil {

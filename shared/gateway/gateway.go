@@ -72,6 +72,12 @@ func (h *Handlers) Authorize(ctx context.Context, req events.APIGatewayCustomAut
 	}
 	box, err := h.store.GetChargeBox(ctx, id)
 	switch {
+	case errors.Is(err, store.ErrNotFound) && h.opts.AutoRegister && !offers(req.Headers, req.MultiValueHeaders, Subprotocol):
+		// $connect refuses this request (400, subprotocol required) before it writes anything;
+		// a refused connection must not register the box, so it is passed on unregistered.
+		log.Info("not auto-registered: subprotocol ocpp1.6 not offered, $connect will refuse it")
+		return events.APIGatewayCustomAuthorizerResponse{PrincipalID: id, PolicyDocument: policy("Allow", req.MethodArn),
+			Context: map[string]any{ctxChargeBoxID: id, ctxTenantID: h.opts.DefaultTenantID, ctxRegistration: ""}}, nil
 	case errors.Is(err, store.ErrNotFound) && h.opts.AutoRegister:
 		box, err = h.store.CreateChargeBox(ctx, store.ChargeBox{
 			ChargeBoxID: id, RegistrationStatus: string(ocpp.RegistrationStatusAccepted), TenantID: h.opts.DefaultTenantID,

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -51,7 +52,7 @@ func authzRequest(id, authorization string) events.APIGatewayCustomAuthorizerReq
 	return events.APIGatewayCustomAuthorizerRequestTypeRequest{
 		MethodArn:             "arn:aws:execute-api:eu-central-1:123456789012:abc/prod/$connect",
 		QueryStringParameters: map[string]string{"chargeBoxId": id},
-		Headers:               map[string]string{"authorization": authorization},
+		Headers:               map[string]string{"authorization": authorization, "sec-websocket-protocol": Subprotocol},
 	}
 }
 
@@ -92,6 +93,16 @@ func TestAuthorize(t *testing.T) {
 	}
 	if b, err := st2.GetChargeBox(ctx, "NEW1"); err != nil || !b.AutoRegistered || !b.Unsecured || b.Secured() || b.RegistrationStatus != string(ocpp.RegistrationStatusAccepted) {
 		t.Fatalf("auto-registered box %+v, %v", b, err)
+	}
+
+	// A box that $connect will refuse (no ocpp1.6 offered: 400) is not registered on the way.
+	noProto := authzRequest("NEW2", "")
+	noProto.Headers["sec-websocket-protocol"] = "ocpp2.0.1"
+	if _, err := auto.Authorize(ctx, noProto); err != nil {
+		t.Fatalf("no ocpp1.6 offered: %v", err)
+	}
+	if b, err := st2.GetChargeBox(ctx, "NEW2"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("refused box registered: %+v, %v", b, err)
 	}
 }
 

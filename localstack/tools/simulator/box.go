@@ -146,6 +146,9 @@ func (b *box) run(soft, hard context.Context, delay time.Duration) {
 	}
 	now := time.Now()
 	for _, c := range b.connectors {
+		if b.cfg.Manual {
+			break // no sessions of its own: c.next stays zero until a RemoteStartTransaction
+		}
 		// The first sessions start anywhere within one idle time so the fleet does not pulse.
 		c.next = now.Add(time.Duration(b.rng.Float64() * float64(b.cfg.scaled(b.cfg.IdleTime))))
 	}
@@ -292,6 +295,7 @@ func (b *box) connect(ctx context.Context) error {
 	b.ws, b.in = ws, make(chan inbound, 16)
 	go read(ws, b.in)
 	b.st.connected.Add(1)
+	b.traceLine("connected to " + b.cfg.URL + "/" + b.id + " (subprotocol " + Subprotocol + ")")
 	return nil
 }
 
@@ -318,6 +322,7 @@ func (b *box) connectRetry(ctx context.Context) bool {
 		}
 		b.st.problem("failed connection attempts")
 		b.log.Warn("connect failed", "error", err)
+		b.traceLine(fmt.Sprintf("%v; retrying in %s", err, backoff))
 		select {
 		case <-ctx.Done():
 			return false
@@ -348,6 +353,7 @@ func (b *box) drop() {
 	}
 	b.ws, b.in = nil, nil
 	b.st.connected.Add(-1)
+	b.traceLine("disconnected")
 }
 
 // shutdown stops every running session and closes the connection cleanly.
@@ -392,6 +398,7 @@ func (b *box) call(action ocpp.Action, req any) (ocpp.Frame, error) {
 	b.lastCall, b.lastCallID, b.lastAction = frame, id, action
 	b.st.callSent(string(action))
 	f, took, err := b.exchange(id, frame)
+	b.trace("sent", frame, f, err)
 	switch {
 	case errors.Is(err, errTimeout):
 		b.st.problem("timeouts: " + string(action))
@@ -666,6 +673,9 @@ func (b *box) stopTransaction(c *connector, now time.Time) error {
 	b.st.sessionStopped(c.session, c.stop.MeterStop, c.stop.Timestamp.Format(time.RFC3339Nano))
 	c.phase, c.tx = idle, 0
 	c.next = now.Add(b.jitter(b.cfg.IdleTime))
+	if b.cfg.Manual {
+		c.next = time.Time{}
+	}
 	if c.inoperative {
 		c.operative, c.inoperative = false, false
 	}

@@ -107,6 +107,7 @@ func (b *box) answerRemote(f ocpp.Frame) {
 	if b.ws != nil {
 		_ = b.write(out)
 	}
+	b.traceLine(fmt.Sprintf("received [2,%q,%q,%s] -> answered %s", f.UniqueID, f.Action, f.Payload, out))
 }
 
 // later queues a follow-up to run after the answer has been sent.

@@ -30,6 +30,14 @@ type Config struct {
 	Boxes      int
 	IDPrefix   string
 	FirstIndex int
+	// IDs, when set, names the boxes exactly (CP001) and sets Boxes to their number.
+	IDs []string
+	// Manual boxes start no sessions of their own: they charge only when the central system
+	// asks (RemoteStartTransaction), so an operator trying the API sees only what they caused.
+	Manual bool
+	// Trace, when set, receives one line per exchange: each CALL the box sends with the answer
+	// it got, and each CALL it receives from the central system with the answer it gave.
+	Trace io.Writer
 	// Password, when set, is sent as HTTP Basic credentials (chargeBoxId:Password).
 	Password string
 	// Connectors per box.
@@ -80,6 +88,9 @@ func Defaults() Config {
 
 func (c Config) withDefaults() Config {
 	d := Defaults()
+	if len(c.IDs) > 0 {
+		c.Boxes = len(c.IDs)
+	}
 	if c.Boxes == 0 {
 		c.Boxes = d.Boxes
 	}
@@ -132,6 +143,9 @@ func (c Config) scaled(d time.Duration) time.Duration {
 
 // BoxID names box i (0-based) of the fleet.
 func (c Config) BoxID(i int) string {
+	if i < len(c.IDs) {
+		return c.IDs[i]
+	}
 	return fmt.Sprintf("%s%05d", c.IDPrefix, c.FirstIndex+i)
 }
 

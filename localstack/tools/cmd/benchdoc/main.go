@@ -1,5 +1,6 @@
 // Command benchdoc reads `go test -bench -benchmem` output on stdin, echoes it, and writes the
-// results as a Markdown table into the bench section of docs/performance.md (`make bench`).
+// results as a Markdown table, into the bench section of -doc when given (`make bench`; WRITE=1
+// writes docs/performance.md).
 package main
 
 import (
@@ -15,7 +16,7 @@ import (
 )
 
 func main() {
-	doc := flag.String("doc", "docs/performance.md", "document to update")
+	doc := flag.String("doc", "", "document whose bench section to update (empty: none; make bench WRITE=1 passes docs/performance.md)")
 	flag.Parse()
 	var rows []string
 	cpu := ""
@@ -54,6 +55,7 @@ func main() {
 	fmt.Fprintf(&b, "Measured %s, %s, GOMAXPROCS %d (%s/%s).\n\n", time.Now().UTC().Format("2006-01-02"), cpu, runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH)
 	b.WriteString("| package | benchmark | iterations | ns/op | B/op | allocs/op |\n|---|---|--:|--:|--:|--:|\n")
 	b.WriteString(strings.Join(rows, "\n") + "\n")
+	fmt.Print("\n" + b.String())
 	if *doc != "" {
 		if err := mdsection.Replace(*doc, "bench", b.String()); err != nil {
 			fmt.Fprintln(os.Stderr, "benchdoc:", err)

@@ -1,6 +1,7 @@
 // Command calls measures the AWS calls per OCPP action (events/ samples through the real
 // handlers on DynamoDB Local with a counting client), prints them beside the budget of
-// localstack/tools/budget/budget.json, and writes the table into docs/performance.md. Run it with
+// localstack/tools/budget/budget.json, and with -doc (make calls WRITE=1) writes the table into
+// docs/performance.md. Run it with
 // `go run ./localstack exec -- go run ./localstack/tools/cmd/calls`. Exit 1 when over budget.
 package main
 
@@ -18,7 +19,7 @@ import (
 
 func main() {
 	var doc, jsonOut, budgetPath, eventsDir string
-	flag.StringVar(&doc, "doc", "docs/performance.md", "write the table into this file's calls section (empty: don't)")
+	flag.StringVar(&doc, "doc", "", "write the table into this file's calls section (empty: don't; make calls WRITE=1 passes docs/performance.md)")
 	flag.StringVar(&jsonOut, "json", "", "also write the measured rows as JSON here")
 	flag.StringVar(&budgetPath, "budget", "localstack/tools/budget/budget.json", "budget file")
 	flag.StringVar(&eventsDir, "events", "events", "sample events folder")

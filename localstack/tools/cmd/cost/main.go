@@ -1,7 +1,7 @@
 // Command cost is `make cost`: it measures the AWS calls per OCPP action (localstack/tools/budget, on
 // the DynamoDB Local that `localstack exec` provides), applies a usage profile and the prices of
-// localstack/tools/cost/prices.json, prints the monthly cost per charge box itemized, and writes it
-// into docs/cost.md and docs/performance.md.
+// localstack/tools/cost/prices.json, prints the monthly cost per charge box itemized, and with
+// -docs (make cost WRITE=1) writes it into docs/cost.md and docs/performance.md.
 package main
 
 import (
@@ -35,7 +35,7 @@ func main() {
 	flag.Float64Var(&p.PublisherBatch, "publisher-batch", p.PublisherBatch, "stream records per publisher invocation")
 	flag.StringVar(&p.BrokerType, "broker", p.BrokerType, "Amazon MQ broker type (a key of prices.json)")
 	flag.StringVar(&prices, "prices", "localstack/tools/cost/prices.json", "prices file")
-	flag.StringVar(&docs, "docs", "docs/cost.md,docs/performance.md", "documents whose cost section to update (empty: none)")
+	flag.StringVar(&docs, "docs", "", "documents whose cost section to update, comma-separated (empty: none; make cost WRITE=1 passes docs/cost.md,docs/performance.md)")
 	flag.Parse()
 	p.Durations["*"] = msec(message)
 	p.Durations["publisher"] = msec(publisher)

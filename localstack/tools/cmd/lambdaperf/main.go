@@ -1,6 +1,6 @@
 // Command lambdaperf is `make lambda-perf`: the size of every function's deployment zip and its
 // cold-start Init Duration under a local Lambda Runtime API with the events/ samples, printed as
-// a table and written into docs/performance.md. Run it under `go run ./localstack exec --` so
+// a table, and written into docs/performance.md with WRITE=1 (-doc). Run it under `go run ./localstack exec --` so
 // the functions find DynamoDB Local (tables are created under a fresh prefix).
 package main
 
@@ -22,7 +22,7 @@ import (
 func main() {
 	fns := flag.String("functions", "authorizer,connect,message,disconnect,api,publisher", "functions to measure")
 	starts := flag.Int("starts", 5, "cold starts per function")
-	doc := flag.String("doc", "docs/performance.md", "write the table into this file's lambda section (empty: don't)")
+	doc := flag.String("doc", "", "write the table into this file's lambda section (empty: don't; make lambda-perf WRITE=1 passes docs/performance.md)")
 	flag.Parse()
 	ctx := context.Background()
 	cfg, err := config.Load()

@@ -3,6 +3,10 @@
 // local stack and a deployed stack (wss://.../ocpp, -password for Basic auth) alike, prints a
 // progress line every few seconds and a summary at the end, and exits 1 when the central
 // system caused any error.
+//
+// `make box` (-id CP001 -manual -trace -duration 0) is one box for trying the operator API: it
+// stays connected until Ctrl-C, starts sessions only when asked (RemoteStartTransaction), answers
+// every remote operation validly and prints each frame it sends and receives with its answer.
 package main
 
 import (
@@ -23,11 +27,15 @@ import (
 func main() {
 	d := simulator.Defaults()
 	cfg := d
-	var tags, summaryPath, logLevel string
+	var tags, ids, summaryPath, logLevel string
+	var trace bool
 	flag.StringVar(&cfg.URL, "url", "ws://127.0.0.1:8080/ocpp", "charge-box URL without the identity (ws:// or wss://)")
 	flag.IntVar(&cfg.Boxes, "boxes", d.Boxes, "number of charge boxes")
 	flag.StringVar(&cfg.IDPrefix, "prefix", d.IDPrefix, "charge box identity prefix")
 	flag.IntVar(&cfg.FirstIndex, "first", d.FirstIndex, "number of the first box")
+	flag.StringVar(&ids, "id", "", "exact identities of the boxes, comma-separated (CP001); overrides -boxes, -prefix, -first")
+	flag.BoolVar(&cfg.Manual, "manual", false, "start no sessions of their own: charge only on RemoteStartTransaction")
+	flag.BoolVar(&trace, "trace", false, "print every CALL sent and received with its answer, and each connect and disconnect")
 	flag.StringVar(&cfg.Password, "password", os.Getenv("SIM_PASSWORD"), "Basic auth password of every box (default $SIM_PASSWORD)")
 	flag.IntVar(&cfg.Connectors, "connectors", d.Connectors, "connectors per box")
 	flag.DurationVar(&cfg.Duration, "duration", 2*time.Minute, "run time; then sessions stop and boxes disconnect (0: until interrupted)")
@@ -46,7 +54,14 @@ func main() {
 	flag.StringVar(&logLevel, "log", "error", "log level of the boxes' own logs (debug, info, warn, error)")
 	flag.Parse()
 	cfg.IDTags = strings.Split(tags, ",")
+	if ids != "" {
+		cfg.IDs = strings.Split(ids, ",")
+		cfg.Boxes = len(cfg.IDs)
+	}
 	cfg.Progress = os.Stderr
+	if trace {
+		cfg.Trace, cfg.Progress = os.Stdout, nil
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 		fail(err)
@@ -55,7 +70,7 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	fmt.Fprintf(os.Stderr, "simulating %d boxes against %s/{id} for %s (time scale %g)\n", cfg.Boxes, strings.TrimSuffix(cfg.URL, "/"), cfg.Duration, cfg.TimeScale)
+	fmt.Fprintf(os.Stderr, "simulating %d boxes against %s/{id} for %s (time scale %g)\n", cfg.Boxes, strings.TrimSuffix(cfg.URL, "/"), runTime(cfg.Duration), cfg.TimeScale)
 	sum, err := simulator.Run(ctx, cfg)
 	if err != nil {
 		fail(err)
@@ -73,6 +88,13 @@ func main() {
 	if sum.Errors > 0 {
 		os.Exit(1)
 	}
+}
+
+func runTime(d time.Duration) string {
+	if d == 0 {
+		return "as long as it runs (Ctrl-C stops it)"
+	}
+	return d.String()
 }
 
 func fail(err error) {

@@ -60,6 +60,10 @@ type Config struct {
 	// Secrets Manager secret holding its user (exclusive with AMQPURL; bus.Settings).
 	AMQPEndpoint  string
 	AMQPSecretARN string
+	// FailureBucket (on AWS) or FailureDir (locally) is the publisher's failure store
+	// (shared/failures): where it writes the records it can never publish. Neither: logged only.
+	FailureBucket string
+	FailureDir    string
 	// APIToken is the operator bearer token of the local stack's HTTP API.
 	APIToken string
 }
@@ -91,6 +95,8 @@ func Read(get func(string) string) (Config, error) {
 		AMQPURL:            r.String("AMQP_URL", ""),
 		AMQPEndpoint:       r.String("AMQP_ENDPOINT", ""),
 		AMQPSecretARN:      r.String("AMQP_SECRET_ARN", ""),
+		FailureBucket:      r.String("FAILURE_BUCKET", ""),
+		FailureDir:         r.String("FAILURE_DIR", ""),
 		APIToken:           r.String("API_TOKEN", ""),
 	}
 	if err := r.Err(); err != nil {

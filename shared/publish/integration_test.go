@@ -472,37 +472,9 @@ func TestBrokerOutageLosesNothing(t *testing.T) {
 	for _, s := range boxes {
 		s.connect()
 	}
-	const exchanges = 40
-	var stopped, restarted sync.WaitGroup
-	stopped.Add(1)
-	restarted.Add(1)
-	writerDone, outageWritten := make(chan struct{}), make(chan struct{})
-	var sessions []string
-	go func() {
-		defer close(writerDone)
-		for i := range exchanges {
-			for _, s := range boxes {
-				s.exchange("Heartbeat", `{}`, `{"currentTime":"2025-06-01T10:00:00Z"}`)
-				switch i {
-				case exchanges/4 + 2: // during the outage: a reconnection and a finished session
-					s.disconnect()
-					s.connect()
-				case exchanges/4 + 4:
-					tx := s.session(1000, 1500, 1200)
-					sessions = append(sessions, fmt.Sprintf("session-%s-%d", s.box, tx))
-				}
-			}
-			switch i {
-			case exchanges / 4:
-				stopped.Wait() // rows go on being written while the broker is down
-			case exchanges/4 + 4:
-				close(outageWritten)
-			case exchanges / 2:
-				restarted.Wait()
-			}
-			time.Sleep(5 * time.Millisecond) // a charge box's pace, not a tight loop
-		}
-	}()
+	w := newOutageWriter(boxes)
+	stopped, restarted, writerDone, outageWritten := &w.stopped, &w.restarted, w.done, w.outageWritten
+	go w.run(40)
 
 	h.consumer.WaitFor(20*time.Second, "messages before the outage", func(ds []amqp.Delivery) bool { return len(ds) >= 4 })
 	bustest.Ctl(t, "stop_app")
@@ -527,7 +499,7 @@ func TestBrokerOutageLosesNothing(t *testing.T) {
 
 	got := h.consumer.WaitFor(60*time.Second, "every message after the outage", func(ds []amqp.Delivery) bool {
 		byID := sessionsOf(t, ds)
-		for _, id := range sessions {
+		for _, id := range w.sessions {
 			if len(byID[id]) == 0 {
 				return false
 			}
@@ -545,6 +517,48 @@ func TestBrokerOutageLosesNothing(t *testing.T) {
 	}
 	t.Logf("%d deliveries, %d duplicates (dropped by message id), %d invocations, failed: %d frame-log, %d session batches",
 		len(got), dups, h.invocations.Load(), h.failedBatches(tables.Messages), h.failedBatches(tables.Sessions))
+}
+
+// outageWriter writes what boxes write around a broker outage: heartbeats throughout, and
+// during the outage a reconnection and a finished session per box.
+type outageWriter struct {
+	boxes               []*script
+	stopped, restarted  sync.WaitGroup // released by the test when the broker is down, up again
+	done, outageWritten chan struct{}
+	sessions            []string // message ids of the finished sessions; read after done
+}
+
+func newOutageWriter(boxes []*script) *outageWriter {
+	w := &outageWriter{boxes: boxes, done: make(chan struct{}), outageWritten: make(chan struct{})}
+	w.stopped.Add(1)
+	w.restarted.Add(1)
+	return w
+}
+
+func (w *outageWriter) run(exchanges int) {
+	defer close(w.done)
+	for i := range exchanges {
+		for _, s := range w.boxes {
+			s.exchange("Heartbeat", `{}`, `{"currentTime":"2025-06-01T10:00:00Z"}`)
+			switch i {
+			case exchanges/4 + 2:
+				s.disconnect()
+				s.connect()
+			case exchanges/4 + 4:
+				tx := s.session(1000, 1500, 1200)
+				w.sessions = append(w.sessions, fmt.Sprintf("session-%s-%d", s.box, tx))
+			}
+		}
+		switch i {
+		case exchanges / 4:
+			w.stopped.Wait() // rows go on being written while the broker is down
+		case exchanges/4 + 4:
+			close(w.outageWritten)
+		case exchanges / 2:
+			w.restarted.Wait()
+		}
+		time.Sleep(5 * time.Millisecond) // a charge box's pace, not a tight loop
+	}
 }
 
 // A frame-log row that can never become a message (an unknown kind) lands whole in the failure

@@ -25,6 +25,7 @@ import (
 	"github.com/serverless-ocpp/csms/shared/config"
 	"github.com/serverless-ocpp/csms/shared/failures"
 	"github.com/serverless-ocpp/csms/shared/publish"
+	"github.com/serverless-ocpp/csms/shared/replay"
 	"github.com/serverless-ocpp/csms/shared/store"
 	"github.com/serverless-ocpp/csms/shared/store/storetest"
 	"github.com/serverless-ocpp/csms/shared/streamfilter"
@@ -666,5 +667,66 @@ func TestPublisherStoppedMidBatchLosesNothing(t *testing.T) {
 	checkDuplicates(t, got)
 	if h.partialFailures.Load() == 0 || c.rounds.Load() <= c.after {
 		t.Errorf("the cancelled invocation reported no failures (%d rounds)", c.rounds.Load())
+	}
+}
+
+// Replaying a box's window republishes every frame, connection event and finished session of
+// it with the same message_id: after dropping ids already seen, a consumer has each message
+// exactly once; other boxes get nothing again.
+func TestReplayIsConsumedOncePerMessage(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	s, other := newScript(t, h.st, bustest.Name("CB-R-")), newScript(t, h.st, bustest.Name("CB-S-"))
+	for _, b := range []*script{s, other} {
+		b.connect()
+		b.exchange("Heartbeat", `{}`, `{"currentTime":"2025-06-01T10:00:00Z"}`)
+	}
+	s.session(1000, 1500, 1200)
+	s.disconnect()
+	first := h.drain(t)
+	ids := func(ds []amqp.Delivery, box string) map[string]int {
+		out := map[string]int{}
+		for _, d := range decode(t, ds) {
+			if d.box() == box {
+				out[d.d.MessageId]++
+			}
+		}
+		return out
+	}
+	original, otherBefore := ids(first, s.box), ids(first, other.box)
+	if len(original) != len(s.want)+1 { // the ocpp messages and the session
+		t.Fatalf("original run: %d messages of %s, want %d", len(original), s.box, len(s.want)+1)
+	}
+	pub := bus.NewAMQP(bus.StaticURL(bustest.URL(t)), nil)
+	t.Cleanup(func() { _ = pub.Close() })
+	w := replay.Window{From: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 6, 2, 0, 0, 0, 0, time.UTC), Box: s.box}
+	n, err := replay.Run(context.Background(), replay.Source{DB: storetest.Client(t, h.cfg), Prefix: h.cfg.TablePrefix}, w, publish.NewHandler(pub, h.st, nil))
+	if err != nil || n == 0 {
+		t.Fatalf("replay: %d records, %v", n, err)
+	}
+	got := h.consumer.WaitFor(30*time.Second, "the replayed messages", func(ds []amqp.Delivery) bool {
+		for id, c := range ids(ds, s.box) {
+			if c < 2*original[id] {
+				return false
+			}
+		}
+		return true
+	})
+	after := ids(got, s.box)
+	for id, c := range after {
+		if original[id] == 0 || c != 2*original[id] {
+			t.Errorf("message %s: %d deliveries after the replay, %d before", id, c, original[id])
+		}
+	}
+	if len(after) != len(original) {
+		t.Errorf("%d distinct messages after the replay, want %d", len(after), len(original))
+	}
+	if order := ocppOrder(t, got, s.box); strings.Join(order, "|") != strings.Join(s.want, "|") {
+		t.Errorf("after dropping duplicates\n got %v\nwant %v", order, s.want)
+	}
+	checkDuplicates(t, got)
+	for id, c := range ids(got, other.box) {
+		if c != otherBefore[id] {
+			t.Errorf("other box message %s delivered %d times, %d before the replay", id, c, otherBefore[id])
+		}
 	}
 }

@@ -130,6 +130,8 @@ func (b *Broker) network(scope constructs.Construct, p CentralSystemStackProps) 
 		}},
 		GatewayEndpoints: &map[string]*awsec2.GatewayVpcEndpointOptions{
 			"DynamoDB": {Service: awsec2.GatewayVpcEndpointAwsService_DYNAMODB()},
+			// The publisher writes permanent failures to the failure-store bucket.
+			"S3": {Service: awsec2.GatewayVpcEndpointAwsService_S3()},
 		},
 		RestrictDefaultSecurityGroup: jsii.Bool(false),
 	})

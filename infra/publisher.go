@@ -115,6 +115,9 @@ func newFailureStore(scope constructs.Construct, p CentralSystemStackProps) awss
 func addPublisherSources(scope constructs.Construct, p CentralSystemStackProps, f *Functions, t *Tables) {
 	f.FailureStore = newFailureStore(scope, p)
 	publisher := f.ByName[FnPublisher]
+	// The publisher writes the records it can never publish there itself (shared/failures),
+	// with the s3:PutObject granted below.
+	publisher.AddEnvironment(jsii.String("FAILURE_BUCKET"), f.FailureStore.BucketName(), nil)
 	role := f.Roles[FnPublisher]
 	access := awsiam.NewPolicy(scope, jsii.String("PublisherStreamAccess"), &awsiam.PolicyProps{Roles: &[]awsiam.IRole{role}})
 	access.AddStatements(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{

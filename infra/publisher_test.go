@@ -94,6 +94,11 @@ func TestPublisherNetwork(t *testing.T) {
 	if got := joined(path(vars, "AMQP_SECRET_ARN")); got != "${"+secretID+"}" {
 		t.Errorf("AMQP_SECRET_ARN = %s", got)
 	}
+	// The publisher writes permanent failures to the failure-store bucket itself.
+	bucketID, _ := devJSON.only(t, "AWS::S3::Bucket")
+	if got := joined(path(vars, "FAILURE_BUCKET")); got != "${"+bucketID+"}" {
+		t.Errorf("FAILURE_BUCKET = %s, want the failure store %s", got, bucketID)
+	}
 	subnets, _ := path(fn.Properties, "VpcConfig", "SubnetIds").([]any)
 	sgs, _ := path(fn.Properties, "VpcConfig", "SecurityGroupIds").([]any)
 	if len(subnets) != 2 || len(sgs) != 1 {
@@ -120,8 +125,12 @@ func TestPublisherNetwork(t *testing.T) {
 	if !ok || sm.Properties["VpcEndpointType"] != "Interface" || sm.Properties["PrivateDnsEnabled"] != true {
 		t.Errorf("no Secrets Manager interface endpoint with private DNS: %v", keysOf(endpoints))
 	}
-	if len(endpoints) != 2 {
-		t.Errorf("endpoints %v, want DynamoDB and Secrets Manager only", keysOf(endpoints))
+	s3gw, ok := endpoints["com.amazonaws.${AWS::Region}.s3"]
+	if !ok || s3gw.Properties["VpcEndpointType"] != "Gateway" {
+		t.Errorf("no S3 gateway endpoint (failure store): %v", keysOf(endpoints))
+	}
+	if len(endpoints) != 3 {
+		t.Errorf("endpoints %v, want DynamoDB, S3 and Secrets Manager only", keysOf(endpoints))
 	}
 
 	// The broker and the Secrets Manager endpoint admit the publisher and the consumers only.

@@ -111,6 +111,7 @@ func TestEnvironmentMatchesConfig(t *testing.T) {
 				got.ManagementEndpoint, got.Region, got.DynamoDBEndpoint, got.AMQPURL, got.APIToken = "", "", "", "", ""
 				got.AMQPEndpoint, got.AMQPSecretARN = "", ""        // the publisher's broker, checked in publisher_test.go
 				got.ConsumerQueues, got.ConsumerQueueType = nil, "" // the publisher's queues, likewise
+				got.FailureBucket = ""                              // the publisher's failure store, checked in publisher_test.go
 				if !reflect.DeepEqual(got, want) {
 					t.Errorf("config.Load() = %+v\nwant %+v", got, want)
 				}

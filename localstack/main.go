@@ -7,6 +7,7 @@
 // DynamoDB instead of starting DynamoDB Local), AMQP_URL, API_TOKEN, and every variable of
 // shared/config (docs/configuration.md). Charge boxes are auto-registered unless AUTO_REGISTER=false.
 // Without AMQP_URL, `run` publishes to a RabbitMQ answering on 127.0.0.1:5672 (AMQP_URL=off: none).
+// The failure store is the folder FAILURE_DIR (.local/failures), laid out as the S3 bucket.
 package main
 
 import (
@@ -94,6 +95,9 @@ func run(ctx context.Context) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	if os.Getenv("AUTO_REGISTER") == "" {
 		os.Setenv("AUTO_REGISTER", "true") // local default; off by default on AWS
+	}
+	if os.Getenv("FAILURE_DIR") == "" {
+		os.Setenv("FAILURE_DIR", filepath.Join(localDir(), "failures")) // the S3 bucket on AWS
 	}
 	endpoint, stopDynamo, err := dynamo(ctx, log)
 	if err != nil {

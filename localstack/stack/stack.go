@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
@@ -26,10 +27,12 @@ import (
 	"github.com/serverless-ocpp/csms/shared/api"
 	"github.com/serverless-ocpp/csms/shared/bus"
 	"github.com/serverless-ocpp/csms/shared/config"
+	"github.com/serverless-ocpp/csms/shared/failures"
 	"github.com/serverless-ocpp/csms/shared/gateway"
 	"github.com/serverless-ocpp/csms/shared/launch"
 	"github.com/serverless-ocpp/csms/shared/publish"
 	"github.com/serverless-ocpp/csms/shared/store"
+	"github.com/serverless-ocpp/csms/shared/streamfilter"
 	"github.com/serverless-ocpp/csms/shared/tables"
 )
 
@@ -46,6 +49,9 @@ type Options struct {
 	PrintTo io.Writer
 	// StreamPoll is the stream reader's poll interval (default 250 ms).
 	StreamPoll time.Duration
+	// StreamMaxRecordAge is the stream reader's maximum record age (streams.Options); zero
+	// retries until the stream trims the record, as the deployed mapping does.
+	StreamMaxRecordAge time.Duration
 }
 
 // Stack is a running local stack.
@@ -171,15 +177,27 @@ func (s *Stack) startPublisher(ctx context.Context, env launch.Env, opts Options
 	cfg := env.Config
 	sc := dynamodbstreams.NewFromConfig(env.AWS, func(o *dynamodbstreams.Options) { o.BaseEndpoint = aws.String(cfg.DynamoDBEndpoint) })
 	var names []string
+	byName := map[string]tables.Table{}
 	for _, t := range tables.All() {
 		if t.Stream {
 			names = append(names, t.FullName(cfg.TablePrefix))
+			byName[t.FullName(cfg.TablePrefix)] = t
 		}
+	}
+	// The settings of the deployed mappings (infra/publisher.go).
+	ro := streams.Options{
+		Region: cfg.Region, Logger: s.log, PollInterval: opts.StreamPoll, MaxRecordAge: opts.StreamMaxRecordAge, Bisect: true,
+		Filter: func(table string, rec events.DynamoDBEventRecord) bool {
+			return streamfilter.Deliver(byName[table], rec)
+		},
+	}
+	if cfg.FailureDir != "" {
+		ro.FailureStore = failures.Dir(cfg.FailureDir)
 	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		err := streams.Run(ctx, sc, names, handler, streams.Options{Region: cfg.Region, Logger: s.log, PollInterval: opts.StreamPoll})
+		err := streams.Run(ctx, sc, names, handler, ro)
 		if err != nil {
 			s.log.Error("stream reader stopped", "error", err)
 		}

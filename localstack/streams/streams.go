@@ -1,7 +1,10 @@
 // Package streams stands in for Lambda's DynamoDB event source mapping in the local stack: it
 // reads table streams through the real DynamoDB Streams API (DynamoDB Local implements it) and
 // invokes a handler with events.DynamoDBEvent batches, honouring partial batch failures the
-// way Lambda does, so the publisher's handler runs locally exactly as it runs on AWS.
+// way Lambda does, so the publisher's handler runs locally exactly as it runs on AWS. With the
+// options the stack sets it behaves like the deployed mapping (infra/publisher.go): filter
+// criteria, retry by record age, bisect on function error, and an on-failure destination that
+// receives the whole invocation record (shared/failures, same layout as the S3 bucket).
 package streams
 
 import (
@@ -17,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"github.com/serverless-ocpp/csms/shared/failures"
 )
 
 // Handler is the signature of a Lambda handler for DynamoDB stream events that reports partial
@@ -54,6 +59,24 @@ type Options struct {
 	Region string
 	// Logger receives the reader's logs [discarded].
 	Logger *slog.Logger
+
+	// Filter decides which records invoke the handler, as the mapping's filter criteria do
+	// (the stack passes shared/streamfilter.Deliver); table is the stream's table name. Records
+	// it refuses count as processed [nil: every record].
+	Filter func(table string, rec events.DynamoDBEventRecord) bool
+	// MaxRecordAge is MaximumRecordAgeInSeconds: a failing batch whose first failed record is
+	// older is given up and sent to FailureStore [0: never, as -1 on AWS, until the stream
+	// trims the record]. Tests scale it down. A record's age counts from when the reader first
+	// read it: DynamoDB Local truncates ApproximateCreationDateTime to the minute.
+	MaxRecordAge time.Duration
+	// Bisect is BisectBatchOnFunctionError: after a function error (an error, a panic) the
+	// batch is retried in halves, down to single records, first half first.
+	Bisect bool
+	// FailureStore is the on-failure destination: it receives the invocation record of every
+	// batch given up, under the key Lambda would use (shared/failures) [nil: logged only].
+	FailureStore failures.Store
+	// Now is the clock that ages records [time.Now].
+	Now func() time.Time
 }
 
 func (o Options) withDefaults() Options {
@@ -72,6 +95,9 @@ func (o Options) withDefaults() Options {
 	def(&o.MaxBackoff, 5*time.Second)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	return o
 }
@@ -93,7 +119,7 @@ func Run(ctx context.Context, client API, tablesOrStreams []string, handler Hand
 	}
 	var wg sync.WaitGroup
 	for _, arn := range arns {
-		r := &reader{client: client, arn: arn, handler: handler, opts: opts, log: opts.Logger.With("stream", arn)}
+		r := &reader{client: client, arn: arn, table: failures.TableOf(arn), handler: handler, opts: opts, log: opts.Logger.With("stream", arn)}
 		wg.Go(func() { r.run(ctx) })
 	}
 	wg.Wait()
@@ -137,6 +163,7 @@ func streamARN(ctx context.Context, client API, name string) (string, error) {
 type reader struct {
 	client  API
 	arn     string
+	table   string
 	handler Handler
 	opts    Options
 	log     *slog.Logger
@@ -229,6 +256,7 @@ func (r *reader) readShard(ctx context.Context, shardID string, start types.Shar
 	log := r.log.With("shardId", shardID)
 	pos := position{kind: start}
 	backoff := r.opts.MinBackoff
+	run := attempt{limit: r.opts.BatchSize}
 	var iter *string
 	for ctx.Err() == nil {
 		if iter == nil {
@@ -243,7 +271,7 @@ func (r *reader) readShard(ctx context.Context, shardID string, start types.Shar
 				continue
 			}
 		}
-		out, err := r.client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: iter, Limit: aws.Int32(r.opts.BatchSize)})
+		out, err := r.client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: iter, Limit: aws.Int32(run.limit)})
 		if err != nil {
 			var expired *types.ExpiredIteratorException
 			var trimmed *types.TrimmedDataAccessException
@@ -269,11 +297,8 @@ func (r *reader) readShard(ctx context.Context, shardID string, start types.Shar
 			continue
 		}
 		if len(out.Records) > 0 {
-			failedAt := r.invoke(ctx, log, out.Records)
-			if failedAt >= 0 {
-				// Retry from the first failed record, as Lambda does with ReportBatchItemFailures.
-				pos = position{kind: types.ShardIteratorTypeAtSequenceNumber, seq: sequence(out.Records[failedAt])}
-				iter = nil
+			if retry, done := r.process(ctx, log, shardID, &run, out.Records); !done {
+				pos, iter = retry, nil
 				sleep(ctx, backoff)
 				backoff = min(2*backoff, r.opts.MaxBackoff)
 				continue
@@ -311,36 +336,135 @@ func (r *reader) iterator(ctx context.Context, shardID string, pos position) (*s
 	return out.ShardIterator, nil
 }
 
-// invoke calls the handler with one batch and returns the index of the first record to retry,
-// or -1 when the whole batch succeeded.
-func (r *reader) invoke(ctx context.Context, log *slog.Logger, records []types.Record) int {
+// attempt is the state of the batch a shard is working on.
+type attempt struct {
+	limit       int32     // records per GetRecords: BatchSize, less while bisecting
+	head        string    // sequence number the batch starts at
+	since       time.Time // when the reader first read the head record: its age
+	invocations int       // of the batch starting at head
+}
+
+// process invokes the handler with a batch. It returns done when the reader may go past the
+// batch: it succeeded, or it was given up (too old) and written to the failure store. Otherwise
+// it returns where to retry: the first failed record, with bisection after a function error.
+func (r *reader) process(ctx context.Context, log *slog.Logger, shardID string, run *attempt, records []types.Record) (position, bool) {
+	if h := sequence(records[0]); h != run.head {
+		run.head, run.since, run.invocations = h, r.opts.Now(), 0
+	}
+	run.invocations++
+	failedAt, fnErr := r.invoke(ctx, log, records)
+	if failedAt < 0 {
+		*run = attempt{limit: r.opts.BatchSize}
+		return position{}, true
+	}
+	rest := records[failedAt:]
+	if r.tooOld(run.since) && ctx.Err() == nil {
+		if err := r.giveUp(ctx, shardID, rest, run.invocations, fnErr); err != nil {
+			log.Error("on-failure destination failed: the batch is retried", "error", err)
+		} else {
+			log.Error("records older than the maximum record age: batch given up to the failure store",
+				"records", len(rest), "firstSequenceNumber", sequence(rest[0]), "invocations", run.invocations)
+			*run = attempt{limit: r.opts.BatchSize}
+			return position{}, true
+		}
+	}
+	if failedAt > 0 {
+		// The records before it are done: a new batch starts at the failed record, which was
+		// read with the head, as old.
+		run.head, run.invocations = sequence(rest[0]), 0
+	}
+	if fnErr && r.opts.Bisect {
+		run.limit = max(1, int32(len(rest))/2)
+	}
+	// Retry from the first failed record, as Lambda does with ReportBatchItemFailures.
+	return position{kind: types.ShardIteratorTypeAtSequenceNumber, seq: sequence(rest[0])}, false
+}
+
+// tooOld reports whether a record first read at since is older than MaxRecordAge.
+func (r *reader) tooOld(since time.Time) bool {
+	return r.opts.MaxRecordAge > 0 && r.opts.Now().Sub(since) > r.opts.MaxRecordAge
+}
+
+// giveUp writes the invocation record of the records given up to the failure store, under the
+// key Lambda's S3 destination would use (the mapping is named local-<table>).
+func (r *reader) giveUp(ctx context.Context, shardID string, records []types.Record, invocations int, fnErr bool) error {
+	ev, _ := r.event(records)
+	if r.opts.FailureStore == nil || len(ev.Records) == 0 {
+		return nil
+	}
+	now := r.opts.Now()
+	f := failures.Failure{
+		Event: ev, Condition: failures.RecordAgeExceeded, ShardID: shardID, FunctionARN: "local:publisher",
+		RequestID: sequence(records[0]), Invocations: invocations, At: now,
+	}
+	if fnErr {
+		f.FunctionError = "Unhandled"
+	}
+	body, err := f.Encode()
+	if err != nil {
+		return err
+	}
+	id := sequence(records[0]) + "-" + sequence(records[len(records)-1])
+	return r.opts.FailureStore.Put(ctx, failures.MappingKey("local-"+r.table, shardID, now, id), body)
+}
+
+// event is the event the mapping invokes the function with for these records: the ones the
+// filter lets through, with their indexes in records.
+func (r *reader) event(records []types.Record) (events.DynamoDBEvent, []int) {
 	ev := Event(records, r.arn, r.opts.Region)
+	if r.opts.Filter == nil {
+		index := make([]int, len(records))
+		for i := range index {
+			index[i] = i
+		}
+		return ev, index
+	}
+	var index []int
+	kept := ev.Records[:0]
+	for i, rec := range ev.Records {
+		if r.opts.Filter(r.table, rec) {
+			kept = append(kept, rec)
+			index = append(index, i)
+		}
+	}
+	ev.Records = kept
+	return ev, index
+}
+
+// invoke calls the handler with one batch and returns the index of the first record to retry,
+// or -1 when the whole batch succeeded (or the filter let none of it through), and whether the
+// function failed (an error or a panic, which retries the whole batch).
+func (r *reader) invoke(ctx context.Context, log *slog.Logger, records []types.Record) (int, bool) {
+	ev, index := r.event(records)
+	if len(ev.Records) == 0 {
+		return -1, false
+	}
 	ictx, cancel := context.WithTimeout(ctx, r.opts.InvocationTimeout)
 	defer cancel()
 	resp, err := safeCall(ictx, r.handler, ev)
 	if err != nil {
-		log.Warn("handler failed: the whole batch is retried", "records", len(records), "error", err)
-		return 0
+		log.Warn("handler failed: the whole batch is retried", "records", len(ev.Records), "error", err)
+		return 0, true
 	}
 	if len(resp.BatchItemFailures) == 0 {
-		return -1
+		return -1, false
 	}
-	index := make(map[string]int, len(records))
-	for i, rec := range records {
-		index[sequence(rec)] = i
+	bySeq := make(map[string]int, len(ev.Records))
+	for i, rec := range ev.Records {
+		bySeq[rec.Change.SequenceNumber] = index[i]
 	}
 	first := len(records)
 	for _, f := range resp.BatchItemFailures {
-		i, ok := index[f.ItemIdentifier]
+		i, ok := bySeq[f.ItemIdentifier]
 		if !ok {
 			// Lambda treats an identifier it cannot match as a failure of the whole batch.
 			log.Warn("batch item failure names no record of the batch", "itemIdentifier", f.ItemIdentifier)
-			return 0
+			return 0, false
 		}
 		first = min(first, i)
 	}
-	log.Info("partial batch failure: retrying", "records", len(records), "retryFrom", first, "sequenceNumber", sequence(records[first]))
-	return first
+	log.Info("partial batch failure: retrying", "records", len(ev.Records), "retryFrom", first, "sequenceNumber", sequence(records[first]))
+	return first, false
 }
 
 // safeCall turns a panicking handler into a failed invocation, as the Lambda runtime does.

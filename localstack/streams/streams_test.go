@@ -52,13 +52,23 @@ func newFixture(t *testing.T) *fixture {
 // run starts a reader on the table's stream, stopped when the test ends.
 func (f *fixture) run(t *testing.T, handler streams.Handler) {
 	t.Helper()
+	f.runWith(t, handler, nil)
+}
+
+// runWith is run with options set by set.
+func (f *fixture) runWith(t *testing.T, handler streams.Handler, set func(*streams.Options)) {
+	t.Helper()
+	opts := streams.Options{
+		BatchSize: 10, PollInterval: 20 * time.Millisecond, MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, Region: "local",
+		Logger: f.log,
+	}
+	if set != nil {
+		set(&opts)
+	}
 	runCtx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- streams.Run(runCtx, f.streams, []string{f.table}, handler, streams.Options{
-			BatchSize: 10, PollInterval: 20 * time.Millisecond, MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, Region: "local",
-			Logger: f.log,
-		})
+		done <- streams.Run(runCtx, f.streams, []string{f.table}, handler, opts)
 	}()
 	t.Cleanup(func() {
 		stop()

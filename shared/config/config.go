@@ -66,6 +66,10 @@ type Config struct {
 	// their x-queue-type (CONSUMER_QUEUE_TYPE): quorum (default) or classic.
 	ConsumerQueues    []QueueBinding
 	ConsumerQueueType string
+	// FailureBucket (on AWS) or FailureDir (locally) is the publisher's failure store
+	// (shared/failures): where it writes the records it can never publish. Neither: logged only.
+	FailureBucket string
+	FailureDir    string
 	// APIToken is the operator bearer token of the local stack's HTTP API.
 	APIToken string
 }
@@ -111,6 +115,8 @@ func Read(get func(string) string) (Config, error) {
 		AMQPSecretARN:      r.String("AMQP_SECRET_ARN", ""),
 		ConsumerQueues:     r.QueueBindings("CONSUMER_QUEUES"),
 		ConsumerQueueType:  r.String("CONSUMER_QUEUE_TYPE", QueueTypeQuorum),
+		FailureBucket:      r.String("FAILURE_BUCKET", ""),
+		FailureDir:         r.String("FAILURE_DIR", ""),
 		APIToken:           r.String("API_TOKEN", ""),
 	}
 	if err := r.Err(); err != nil {

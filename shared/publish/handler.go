@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/serverless-ocpp/csms/shared/bus"
+	"github.com/serverless-ocpp/csms/shared/failures"
 	"github.com/serverless-ocpp/csms/shared/store"
 )
 
@@ -43,19 +44,45 @@ const deadlineMargin = time.Second
 // ReportBatchItemFailures): when a record of a box fails, the box's later records in the batch
 // fail with it, so a retry re-publishes them in order; other boxes go on. The handler never
 // returns an error: everything it could not publish is in the response.
-func NewHandler(pub Publisher, readings Readings, log *slog.Logger) Handler {
+//
+// Failures are transient or permanent. A transient one (broker unreachable or blocked, channel
+// closed, nack, confirm timeout, a failed read of meter values or of the failure store) fails the
+// record and the box's later ones, which the event source retries. A permanent one (a record
+// that can never become a valid message: an undecodable image, an unknown kind, a body that
+// cannot be built) is written whole to the failure store at once, logged with
+// PermanentFailureLog, and the box goes on with its next record.
+func NewHandler(pub Publisher, readings Readings, log *slog.Logger, opts ...Option) Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &handler{pub: pub, readings: readings, log: log}
+	h := &handler{pub: pub, readings: readings, log: log, now: time.Now}
+	for _, o := range opts {
+		o(h)
+	}
 	return h.handle
+}
+
+// Option configures the handler.
+type Option func(*handler)
+
+// WithFailureStore sets where permanent failures are written (shared/failures). Without one
+// they are only logged.
+func WithFailureStore(s failures.Store) Option {
+	return func(h *handler) { h.failures = s }
 }
 
 type handler struct {
 	pub      Publisher
 	readings Readings
+	failures failures.Store
 	log      *slog.Logger
+	now      func() time.Time
 }
+
+// PermanentFailureLog is the log message of a record that can never be published, written to
+// the failure store instead; an alarm can count it (the failure store's own alarm counts its
+// objects).
+const PermanentFailureLog = "stream record cannot be published: written to the failure store"
 
 // job is one stream record on its way to the broker.
 type job struct {
@@ -201,9 +228,11 @@ func (h *handler) next(ctx context.Context, b *box) (bus.Message, bool) {
 			switch {
 			case errors.As(err, &bad):
 				// Retrying cannot repair a malformed row, and blocking the box on it would
-				// stop everything after it: log it loudly and go on.
-				h.log.Error("stream record cannot be published: skipped", "chargeBoxId", b.id,
-					"eventId", j.rec.EventID, "sequenceNumber", j.rec.Change.SequenceNumber, "error", err)
+				// stop everything after it: keep it in the failure store and go on.
+				if serr := h.setAside(ctx, b, j, err); serr != nil {
+					h.fail(b, serr)
+					return bus.Message{}, false
+				}
 				msgs = nil
 			case err != nil:
 				h.fail(b, err)
@@ -224,6 +253,34 @@ func (h *handler) fail(b *box, err error) {
 	h.log.Warn("publishing failed: record and the box's later records will be retried",
 		"chargeBoxId", b.id, "sequenceNumber", j.rec.Change.SequenceNumber, "eventName", j.rec.EventName,
 		"records", len(b.jobs), "error", err)
+}
+
+// setAside writes a record that can never be published to the failure store, whole, in the
+// envelope of the event source mapping's own failure objects. An error (the store could not be
+// written) is transient: the record is retried.
+func (h *handler) setAside(ctx context.Context, b *box, j *job, cause error) error {
+	at := h.now()
+	key := failures.PermanentKey(j.rec, at)
+	if h.failures != nil {
+		body, err := failures.Failure{
+			Event:       events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{j.rec}},
+			Condition:   failures.PermanentFailure,
+			RequestID:   j.rec.EventID,
+			Invocations: 1,
+			At:          at,
+		}.Encode()
+		if err == nil {
+			err = h.failures.Put(ctx, key, body)
+		}
+		if err != nil {
+			return fmt.Errorf("record %s cannot be published (%v) and the failure store failed: %w", j.rec.EventID, cause, err)
+		}
+	} else {
+		key = "" // no failure store configured: the log line is all there is
+	}
+	h.log.Error(PermanentFailureLog, "chargeBoxId", b.id, "eventId", j.rec.EventID,
+		"sequenceNumber", j.rec.Change.SequenceNumber, "failureKey", key, "error", cause)
+	return nil
 }
 
 // malformedError marks a record whose content can never be published.

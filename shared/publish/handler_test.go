@@ -1,10 +1,12 @@
 package publish
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -272,7 +274,7 @@ func (r fakeReadings) ListReadings(context.Context, int) ([]store.Reading, error
 	return []store.Reading{{Timestamp: "2025-05-06T07:10:00Z", SampledValues: []store.SampledValue{{Value: "5"}}}}, r.err
 }
 
-func failures(resp events.DynamoDBEventResponse) []string {
+func failedSeqs(resp events.DynamoDBEventResponse) []string {
 	var out []string
 	for _, f := range resp.BatchItemFailures {
 		out = append(out, f.ItemIdentifier)
@@ -299,7 +301,7 @@ func TestHandlerKeepsPerBoxOrderAndFailsTheRestOfAFailedBox(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{recs[2].Change.SequenceNumber, recs[4].Change.SequenceNumber}
-	if got := failures(resp); strings.Join(got, ",") != strings.Join(want, ",") {
+	if got := failedSeqs(resp); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("failures %v, want %v", got, want)
 	}
 	var a, b []string
@@ -340,7 +342,7 @@ func TestUnroutableMessageDoesNotStallTheBox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := failures(resp); len(got) != 0 {
+	if got := failedSeqs(resp); len(got) != 0 {
 		t.Fatalf("failures %v: an unroutable message must not be retried", got)
 	}
 	if got := strings.Join(pub.ids(), " "); got != "A/1/0 A/2/0 A/2/1" {
@@ -367,7 +369,7 @@ func TestHandlerPublishesOnlyWhatShouldBePublished(t *testing.T) {
 	pub := &fakePublisher{}
 	resp, _ := NewHandler(pub, fakeReadings{}, nil)(context.Background(), events.DynamoDBEvent{Records: recs})
 	if len(resp.BatchItemFailures) != 0 {
-		t.Fatalf("failures %v", failures(resp))
+		t.Fatalf("failures %v", failedSeqs(resp))
 	}
 	if ids := pub.ids(); len(ids) != 1 || ids[0] != "session-CB1-7" {
 		t.Fatalf("published %v, want only session-CB1-7", ids)
@@ -388,7 +390,7 @@ func TestHandlerSkipsMalformedRowsAndRetriesReadFailures(t *testing.T) {
 	sess := record(t, "INSERT", []string{"transactionId"}, finishedRow, nil)
 	pub := &fakePublisher{}
 	resp, _ := NewHandler(pub, fakeReadings{err: errors.New("throttled")}, nil)(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{bad, good, sess}})
-	if got := failures(resp); len(got) != 1 || got[0] != sess.Change.SequenceNumber {
+	if got := failedSeqs(resp); len(got) != 1 || got[0] != sess.Change.SequenceNumber {
 		t.Errorf("failures %v, want only the session whose readings could not be read", got)
 	}
 	if ids := pub.ids(); strings.Join(ids, " ") != "A/1/0 A/1/1" {
@@ -403,7 +405,7 @@ func TestHandlerReportsEverythingWhenCancelled(t *testing.T) {
 	pub := &fakePublisher{}
 	resp, err := NewHandler(pub, nil, nil)(ctx, events.DynamoDBEvent{Records: recs})
 	if err != nil || len(resp.BatchItemFailures) != 2 || len(pub.got) != 0 {
-		t.Fatalf("resp %v err %v published %v", failures(resp), err, pub.ids())
+		t.Fatalf("resp %v err %v published %v", failedSeqs(resp), err, pub.ids())
 	}
 }
 
@@ -414,6 +416,89 @@ func TestHandlerStopsBeforeTheInvocationDeadline(t *testing.T) {
 	pub := &fakePublisher{}
 	resp, _ := NewHandler(pub, nil, nil)(ctx, events.DynamoDBEvent{Records: recs})
 	if len(resp.BatchItemFailures) != 1 || len(pub.got) != 0 {
-		t.Fatalf("with less time left than the margin the batch must be reported failed: %v %v", failures(resp), pub.ids())
+		t.Fatalf("with less time left than the margin the batch must be reported failed: %v %v", failedSeqs(resp), pub.ids())
+	}
+}
+
+// memStore is a failure store in memory; err makes every Put fail.
+type memStore struct {
+	mu   sync.Mutex
+	objs map[string][]byte
+	err  error
+}
+
+func (s *memStore) Put(_ context.Context, key string, body []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return s.err
+	}
+	if s.objs == nil {
+		s.objs = map[string][]byte{}
+	}
+	s.objs[key] = body
+	return nil
+}
+
+// A record that can never be published goes whole to the failure store, logged for the alarm,
+// and the box's later records are published in the same invocation.
+func TestPermanentFailureGoesToTheFailureStoreAndTheBoxGoesOn(t *testing.T) {
+	bad := record(t, "INSERT", []string{"chargeBoxId", "seq"}, map[string]any{"chargeBoxId": "A", "seq": "1", "kind": "mystery"}, nil)
+	bad.EventSourceArn = "arn:aws:dynamodb:eu-west-1:1:table/ocpp-dev-messages/stream/2025-01-01T00:00:00.000"
+	recs := []events.DynamoDBEventRecord{frameRecord(t, "A", "0", heartbeat("a0")...), bad, frameRecord(t, "A", "2", heartbeat("a2")...)}
+	st := &memStore{}
+	var logs bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	pub := &fakePublisher{}
+	resp, err := NewHandler(pub, nil, log, WithFailureStore(st))(context.Background(), events.DynamoDBEvent{Records: recs})
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("resp %v, err %v: a permanent failure must not fail the batch", failedSeqs(resp), err)
+	}
+	if ids := pub.ids(); strings.Join(ids, " ") != "A/0/0 A/0/1 A/2/0 A/2/1" {
+		t.Errorf("published %v", ids)
+	}
+	if len(st.objs) != 1 {
+		t.Fatalf("failure store holds %d objects, want 1", len(st.objs))
+	}
+	for key, body := range st.objs {
+		if !strings.HasPrefix(key, "publisher/ocpp-dev-messages/") || !strings.HasSuffix(key, "-"+bad.EventID) {
+			t.Errorf("key %s", key)
+		}
+		var obj struct {
+			RequestContext struct{ Condition string } `json:"requestContext"`
+			Payload        string                     `json:"payload"`
+		}
+		if err := json.Unmarshal(body, &obj); err != nil {
+			t.Fatal(err)
+		}
+		var ev events.DynamoDBEvent
+		if err := json.Unmarshal([]byte(obj.Payload), &ev); err != nil {
+			t.Fatal(err)
+		}
+		if obj.RequestContext.Condition != "PermanentFailure" || len(ev.Records) != 1 || ev.Records[0].Change.SequenceNumber != bad.Change.SequenceNumber ||
+			ev.Records[0].Change.NewImage["kind"].String() != "mystery" {
+			t.Errorf("object %s", body)
+		}
+	}
+	if n := strings.Count(logs.String(), `"msg":"`+PermanentFailureLog+`"`); n != 1 {
+		t.Errorf("%d permanent-failure log lines, want 1:\n%s", n, logs.String())
+	}
+}
+
+// When the failure store cannot be written, the poison record is a transient failure: it and
+// the box's later records are retried; other boxes go on.
+func TestFailureStoreErrorRetriesTheRecord(t *testing.T) {
+	bad := record(t, "INSERT", []string{"chargeBoxId", "seq"}, map[string]any{"chargeBoxId": "A", "seq": "1", "kind": "mystery"}, nil)
+	later := frameRecord(t, "A", "2", heartbeat("a2")...)
+	other := frameRecord(t, "B", "1", heartbeat("b1")...)
+	pub := &fakePublisher{}
+	resp, _ := NewHandler(pub, nil, nil, WithFailureStore(&memStore{err: errors.New("access denied")}))(context.Background(),
+		events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{bad, other, later}})
+	want := []string{bad.Change.SequenceNumber, later.Change.SequenceNumber}
+	if got := failedSeqs(resp); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("failures %v, want %v", got, want)
+	}
+	if ids := pub.ids(); strings.Join(ids, " ") != "B/1/0 B/1/1" {
+		t.Errorf("published %v", ids)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -13,23 +15,35 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/serverless-ocpp/csms/localstack/streams"
 	"github.com/serverless-ocpp/csms/shared/bus"
 	"github.com/serverless-ocpp/csms/shared/bus/bustest"
+	"github.com/serverless-ocpp/csms/shared/config"
+	"github.com/serverless-ocpp/csms/shared/failures"
 	"github.com/serverless-ocpp/csms/shared/publish"
+	"github.com/serverless-ocpp/csms/shared/replay"
 	"github.com/serverless-ocpp/csms/shared/store"
 	"github.com/serverless-ocpp/csms/shared/store/storetest"
+	"github.com/serverless-ocpp/csms/shared/streamfilter"
 	"github.com/serverless-ocpp/csms/shared/tables"
 )
 
 // harness is the publishing path of the local stack: tables on DynamoDB Local, the stream
-// reader, the publisher handler, RabbitMQ and a consumer bound to every routing key.
+// reader with the deployed mappings' settings (filter criteria, bisect, retry by age, failure
+// store), the publisher handler, RabbitMQ and a consumer bound to every routing key.
 type harness struct {
+	cfg      config.Config
 	st       *store.Store
 	consumer *bustest.Consumer
+	failures failures.Dir
+
+	mu            sync.Mutex
+	failedByTable map[string]int // invocations that failed or reported failures, per table
 
 	invocations     atomic.Int32
 	partialFailures atomic.Int32
@@ -45,6 +59,8 @@ type harnessOptions struct {
 	lock func(testing.TB)
 	// poll is the stream reader's poll interval [50ms].
 	poll time.Duration
+	// reader adjusts the stream reader's options (time scaling).
+	reader func(*streams.Options)
 }
 
 func newHarness(tb testing.TB, o harnessOptions) *harness {
@@ -55,7 +71,7 @@ func newHarness(tb testing.TB, o harnessOptions) *harness {
 		o.lock = bustest.UseBroker
 	}
 	o.lock(tb)
-	h := &harness{st: store.New(storetest.Tables(tb, cfg), cfg.TablePrefix)}
+	h := &harness{cfg: cfg, st: store.New(storetest.Tables(tb, cfg), cfg.TablePrefix), failures: failures.Dir(tb.TempDir()), failedByTable: map[string]int{}}
 	h.consumer = bustest.NewConsumer(tb, url,
 		bustest.Binding{Exchange: bus.ExchangeOCPP, Key: bus.KeyFrames},
 		bustest.Binding{Exchange: bus.ExchangeOCPP, Key: bus.KeyConnectionEvents},
@@ -68,7 +84,7 @@ func newHarness(tb testing.TB, o harnessOptions) *harness {
 	if o.wrap != nil {
 		pub = o.wrap(pub)
 	}
-	handler := publish.NewHandler(pub, h.st, nil)
+	handler := publish.NewHandler(pub, h.st, nil, publish.WithFailureStore(h.failures))
 	if o.wrapHandler != nil {
 		handler = o.wrapHandler(handler)
 	}
@@ -79,6 +95,11 @@ func newHarness(tb testing.TB, o harnessOptions) *harness {
 		resp, err := handler(ctx, ev)
 		if len(resp.BatchItemFailures) > 0 {
 			h.partialFailures.Add(1)
+		}
+		if (len(resp.BatchItemFailures) > 0 || err != nil) && len(ev.Records) > 0 {
+			h.mu.Lock()
+			h.failedByTable[failures.TableOf(ev.Records[0].EventSourceArn)]++
+			h.mu.Unlock()
 		}
 		return resp, err
 	}
@@ -91,12 +112,21 @@ func newHarness(tb testing.TB, o harnessOptions) *harness {
 	if o.poll == 0 {
 		o.poll = 50 * time.Millisecond
 	}
+	byName := map[string]tables.Table{tables.Messages.FullName(cfg.TablePrefix): tables.Messages, tables.Sessions.FullName(cfg.TablePrefix): tables.Sessions}
+	ro := streams.Options{
+		PollInterval: o.poll, MinBackoff: 50 * time.Millisecond, MaxBackoff: 500 * time.Millisecond, InvocationTimeout: 20 * time.Second,
+		Bisect: true, FailureStore: h.failures,
+		Filter: func(table string, rec events.DynamoDBEventRecord) bool {
+			return streamfilter.Deliver(byName[table], rec)
+		},
+	}
+	if o.reader != nil {
+		o.reader(&ro)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- streams.Run(ctx, sc, []string{tables.Messages.FullName(cfg.TablePrefix), tables.Sessions.FullName(cfg.TablePrefix)}, counted, streams.Options{
-			PollInterval: o.poll, MinBackoff: 50 * time.Millisecond, MaxBackoff: 500 * time.Millisecond, InvocationTimeout: 20 * time.Second,
-		})
+		done <- streams.Run(ctx, sc, []string{tables.Messages.FullName(cfg.TablePrefix), tables.Sessions.FullName(cfg.TablePrefix)}, counted, ro)
 	}()
 	tb.Cleanup(func() {
 		cancel()
@@ -105,6 +135,23 @@ func newHarness(tb testing.TB, o harnessOptions) *harness {
 		}
 	})
 	return h
+}
+
+// failedBatches is how many invocations on table's stream failed or reported failures.
+func (h *harness) failedBatches(table tables.Table) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.failedByTable[table.FullName(h.cfg.TablePrefix)]
+}
+
+// stored returns the keys in the failure store.
+func (h *harness) stored(t testing.TB) []string {
+	t.Helper()
+	keys, err := h.failures.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
 }
 
 // waitUntil polls cond until it holds, failing the test after timeout.
@@ -423,32 +470,27 @@ func checkScriptedSessions(t *testing.T, got []amqp.Delivery, boxA string, wantS
 	}
 }
 
+// oldRetryAttempts is the MaximumRetryAttempts the mappings had before they retried by age:
+// a mapping with it gives a batch up after that many failed retries.
+const oldRetryAttempts = 100
+
+// RabbitMQ is stopped for longer than the old retry window (time-scaled: the reader backs off
+// 5-20 ms instead of Lambda's seconds, and the outage lasts until both streams have failed more
+// than oldRetryAttempts invocations) while boxes go on sending frames, reconnecting and
+// finishing sessions. Once it is back, every frame, connection event and finished session
+// arrives, in order per box, duplicates only as repeats of one message_id, and nothing was
+// given up to the failure store.
 func TestBrokerOutageLosesNothing(t *testing.T) {
-	h := newHarness(t, harnessOptions{lock: bustest.OwnBroker})
+	h := newHarness(t, harnessOptions{lock: bustest.OwnBroker, reader: func(o *streams.Options) {
+		o.MinBackoff, o.MaxBackoff = 5*time.Millisecond, 20*time.Millisecond
+	}})
 	boxes := []*script{newScript(t, h.st, bustest.Name("CB-O-")), newScript(t, h.st, bustest.Name("CB-P-"))}
 	for _, s := range boxes {
 		s.connect()
 	}
-	const exchanges = 40
-	var stopped, restarted sync.WaitGroup
-	stopped.Add(1)
-	restarted.Add(1)
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		for i := range exchanges {
-			for _, s := range boxes {
-				s.exchange("Heartbeat", `{}`, `{"currentTime":"2025-06-01T10:00:00Z"}`)
-			}
-			if i == exchanges/4 {
-				stopped.Wait() // rows go on being written while the broker is down
-			}
-			if i == exchanges/2 {
-				restarted.Wait()
-			}
-			time.Sleep(5 * time.Millisecond) // a charge box's pace, not a tight loop
-		}
-	}()
+	w := newOutageWriter(boxes)
+	stopped, restarted, writerDone, outageWritten := &w.stopped, &w.restarted, w.done, w.outageWritten
+	go w.run(40)
 
 	h.consumer.WaitFor(20*time.Second, "messages before the outage", func(ds []amqp.Delivery) bool { return len(ds) >= 4 })
 	bustest.Ctl(t, "stop_app")
@@ -459,9 +501,12 @@ func TestBrokerOutageLosesNothing(t *testing.T) {
 			bustest.Ctl(t, "start_app")
 		}
 	})
-	// The outage lasts until publishing has failed at least once; the failed records are
-	// retried meanwhile.
-	waitUntil(t, 30*time.Second, "a batch to fail while the broker is down", func() bool { return h.partialFailures.Load() > 0 })
+	<-outageWritten
+	// The outage outlasts the old retry window on both streams: a mapping that gave up after
+	// oldRetryAttempts would have dropped frames and the finished sessions by now.
+	waitUntil(t, 90*time.Second, "both streams to fail beyond the old retry window", func() bool {
+		return h.failedBatches(tables.Messages) > oldRetryAttempts && h.failedBatches(tables.Sessions) > oldRetryAttempts
+	})
 	bustest.Ctl(t, "start_app")
 	bustest.Ctl(t, "await_startup")
 	up = true
@@ -469,6 +514,12 @@ func TestBrokerOutageLosesNothing(t *testing.T) {
 	<-writerDone
 
 	got := h.consumer.WaitFor(60*time.Second, "every message after the outage", func(ds []amqp.Delivery) bool {
+		byID := sessionsOf(t, ds)
+		for _, id := range w.sessions {
+			if len(byID[id]) == 0 {
+				return false
+			}
+		}
 		return countOCPP(t, ds, boxes[0].box, boxes[1].box) == len(boxes[0].want)+len(boxes[1].want)
 	})
 	for _, s := range boxes {
@@ -477,10 +528,106 @@ func TestBrokerOutageLosesNothing(t *testing.T) {
 		}
 	}
 	dups := checkDuplicates(t, got)
-	if h.partialFailures.Load() == 0 {
-		t.Error("no batch failed during the outage: the test did not exercise it")
+	if keys := h.stored(t); len(keys) != 0 {
+		t.Errorf("records given up during a transient outage: %v", keys)
 	}
-	t.Logf("%d deliveries, %d duplicates (dropped by message id), %d invocations, %d with failures", len(got), dups, h.invocations.Load(), h.partialFailures.Load())
+	t.Logf("%d deliveries, %d duplicates (dropped by message id), %d invocations, failed: %d frame-log, %d session batches",
+		len(got), dups, h.invocations.Load(), h.failedBatches(tables.Messages), h.failedBatches(tables.Sessions))
+}
+
+// outageWriter writes what boxes write around a broker outage: heartbeats throughout, and
+// during the outage a reconnection and a finished session per box.
+type outageWriter struct {
+	boxes               []*script
+	stopped, restarted  sync.WaitGroup // released by the test when the broker is down, up again
+	done, outageWritten chan struct{}
+	sessions            []string // message ids of the finished sessions; read after done
+}
+
+func newOutageWriter(boxes []*script) *outageWriter {
+	w := &outageWriter{boxes: boxes, done: make(chan struct{}), outageWritten: make(chan struct{})}
+	w.stopped.Add(1)
+	w.restarted.Add(1)
+	return w
+}
+
+func (w *outageWriter) run(exchanges int) {
+	defer close(w.done)
+	for i := range exchanges {
+		for _, s := range w.boxes {
+			s.exchange("Heartbeat", `{}`, `{"currentTime":"2025-06-01T10:00:00Z"}`)
+			switch i {
+			case exchanges/4 + 2:
+				s.disconnect()
+				s.connect()
+			case exchanges/4 + 4:
+				tx := s.session(1000, 1500, 1200)
+				w.sessions = append(w.sessions, fmt.Sprintf("session-%s-%d", s.box, tx))
+			}
+		}
+		switch i {
+		case exchanges / 4:
+			w.stopped.Wait() // rows go on being written while the broker is down
+		case exchanges/4 + 4:
+			close(w.outageWritten)
+		case exchanges / 2:
+			w.restarted.Wait()
+		}
+		time.Sleep(5 * time.Millisecond) // a charge box's pace, not a tight loop
+	}
+}
+
+// A frame-log row that can never become a message (an unknown kind) lands whole in the failure
+// store at once, and the box's later records are published without waiting for it.
+func TestPoisonRecordGoesToTheFailureStore(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	s := newScript(t, h.st, bustest.Name("CB-POISON-"))
+	s.connect()
+	s.exchange("Heartbeat", `{}`, `{"currentTime":"2025-06-01T10:00:00Z"}`)
+	db := storetest.Client(t, h.cfg)
+	_, err := db.PutItem(context.Background(), &dynamodb.PutItemInput{
+		TableName: aws.String(tables.Messages.FullName(h.cfg.TablePrefix)),
+		Item: map[string]ddbtypes.AttributeValue{
+			"chargeBoxId": &ddbtypes.AttributeValueMemberS{Value: s.box},
+			"seq":         &ddbtypes.AttributeValueMemberS{Value: "poison"},
+			"kind":        &ddbtypes.AttributeValueMemberS{Value: "mystery"},
+		},
+	})
+	if err != nil {
+		t.Fatalf("poison row: %v", err)
+	}
+	for range 3 {
+		s.exchange("Heartbeat", `{}`, `{"currentTime":"2025-06-01T10:00:00Z"}`)
+	}
+	got := h.consumer.WaitFor(30*time.Second, "the box's records after the poison one", func(ds []amqp.Delivery) bool {
+		return len(ocppOrder(t, ds, s.box)) == len(s.want)
+	})
+	if order := ocppOrder(t, got, s.box); strings.Join(order, "|") != strings.Join(s.want, "|") {
+		t.Errorf("box %s\n got %v\nwant %v", s.box, order, s.want)
+	}
+	keys := h.stored(t)
+	if len(keys) != 1 || !strings.HasPrefix(keys[0], "publisher/"+tables.Messages.FullName(h.cfg.TablePrefix)+"/") {
+		t.Fatalf("failure store %v, want the poison record", keys)
+	}
+	body, err := os.ReadFile(filepath.Join(string(h.failures), filepath.FromSlash(keys[0])))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec failures.Record
+	if err := json.Unmarshal(body, &rec); err != nil {
+		t.Fatal(err)
+	}
+	var ev events.DynamoDBEvent
+	if err := json.Unmarshal([]byte(rec.Payload), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if rec.RequestContext.Condition != failures.PermanentFailure || len(ev.Records) != 1 ||
+		ev.Records[0].Change.NewImage["kind"].String() != "mystery" || ev.Records[0].Change.Keys["chargeBoxId"].String() != s.box {
+		t.Errorf("failure object %s", body)
+	}
+	if h.partialFailures.Load() != 0 {
+		t.Errorf("%d invocations reported failures: the poison record held the box up", h.partialFailures.Load())
+	}
 }
 
 // cancelling is a publisher that ends the current invocation once, after some rounds, as a
@@ -535,5 +682,66 @@ func TestPublisherStoppedMidBatchLosesNothing(t *testing.T) {
 	checkDuplicates(t, got)
 	if h.partialFailures.Load() == 0 || c.rounds.Load() <= c.after {
 		t.Errorf("the cancelled invocation reported no failures (%d rounds)", c.rounds.Load())
+	}
+}
+
+// Replaying a box's window republishes every frame, connection event and finished session of
+// it with the same message_id: after dropping ids already seen, a consumer has each message
+// exactly once; other boxes get nothing again.
+func TestReplayIsConsumedOncePerMessage(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	s, other := newScript(t, h.st, bustest.Name("CB-R-")), newScript(t, h.st, bustest.Name("CB-S-"))
+	for _, b := range []*script{s, other} {
+		b.connect()
+		b.exchange("Heartbeat", `{}`, `{"currentTime":"2025-06-01T10:00:00Z"}`)
+	}
+	s.session(1000, 1500, 1200)
+	s.disconnect()
+	first := h.drain(t)
+	ids := func(ds []amqp.Delivery, box string) map[string]int {
+		out := map[string]int{}
+		for _, d := range decode(t, ds) {
+			if d.box() == box {
+				out[d.d.MessageId]++
+			}
+		}
+		return out
+	}
+	original, otherBefore := ids(first, s.box), ids(first, other.box)
+	if len(original) != len(s.want)+1 { // the ocpp messages and the session
+		t.Fatalf("original run: %d messages of %s, want %d", len(original), s.box, len(s.want)+1)
+	}
+	pub := bus.NewAMQP(bus.StaticURL(bustest.URL(t)), nil)
+	t.Cleanup(func() { _ = pub.Close() })
+	w := replay.Window{From: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 6, 2, 0, 0, 0, 0, time.UTC), Box: s.box}
+	n, err := replay.Run(context.Background(), replay.Source{DB: storetest.Client(t, h.cfg), Prefix: h.cfg.TablePrefix}, w, publish.NewHandler(pub, h.st, nil))
+	if err != nil || n == 0 {
+		t.Fatalf("replay: %d records, %v", n, err)
+	}
+	got := h.consumer.WaitFor(30*time.Second, "the replayed messages", func(ds []amqp.Delivery) bool {
+		for id, c := range ids(ds, s.box) {
+			if c < 2*original[id] {
+				return false
+			}
+		}
+		return true
+	})
+	after := ids(got, s.box)
+	for id, c := range after {
+		if original[id] == 0 || c != 2*original[id] {
+			t.Errorf("message %s: %d deliveries after the replay, %d before", id, c, original[id])
+		}
+	}
+	if len(after) != len(original) {
+		t.Errorf("%d distinct messages after the replay, want %d", len(after), len(original))
+	}
+	if order := ocppOrder(t, got, s.box); strings.Join(order, "|") != strings.Join(s.want, "|") {
+		t.Errorf("after dropping duplicates\n got %v\nwant %v", order, s.want)
+	}
+	checkDuplicates(t, got)
+	for id, c := range ids(got, other.box) {
+		if c != otherBefore[id] {
+			t.Errorf("other box message %s delivered %d times, %d before the replay", id, c, otherBefore[id])
+		}
 	}
 }

@@ -216,7 +216,7 @@ func TestAPINotConnectedAndGone(t *testing.T) {
 	if r.Status != http.StatusNotFound || r.Body["error"] != "charge box NOBODY is not registered" {
 		t.Fatalf("not registered: %d %s", r.Status, r.Raw)
 	}
-	if r := op.do("PUT", "/charge-boxes/ASLEEP", obj("registrationStatus", "Accepted")); r.Status != http.StatusCreated {
+	if r := op.do("PUT", "/charge-boxes/ASLEEP", obj("registrationStatus", "Accepted", "unsecured", true)); r.Status != http.StatusCreated {
 		t.Fatalf("register: %d %s", r.Status, r.Raw)
 	}
 	r = op.do("POST", "/charge-boxes/ASLEEP/remote/reset", obj("type", "Soft"))

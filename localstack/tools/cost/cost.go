@@ -84,7 +84,7 @@ func Defaults() Profile {
 		Durations:      map[string]time.Duration{"*": 10 * time.Millisecond, "publisher": 30 * time.Millisecond},
 		PublisherBatch: 10, Retention: 30 * 24 * time.Hour,
 		AvgFrameRowBytes: 700, AvgReadingBytes: 350, AvgSessionBytes: 600, AvgFrameBytes: 220,
-		BrokerType: "mq.t3.micro", BrokerStorageGB: 20,
+		BrokerType: "mq.m7g.medium", BrokerStorageGB: 20,
 	}
 }
 

@@ -124,6 +124,14 @@ func TestBoxClocksAreDataNotAuthority(t *testing.T) {
 	if got, _ := sess["flags"].([]any); !slices.Equal(got, []any{store.FlagStopTimestampAhead}) || !strings.HasPrefix(sess["stoppedAt"].(string), "2099") {
 		t.Fatalf("session %v", sess)
 	}
+	// A start from the future is stored as sent and flagged; the stop's flags keep it.
+	b.call("StartTransaction", obj("connectorId", 2, "idTag", "T1", "meterStart", 0, "timestamp", "2099-01-01T00:00:00Z"), &start)
+	b.call("StopTransaction", obj("transactionId", start.TransactionID, "meterStop", 100, "timestamp", "2099-01-01T01:00:00Z"), &stop)
+	sess = op.must(200, "GET", fmt.Sprintf("/sessions/%d", start.TransactionID), nil)
+	want = []any{store.FlagStartTimestampAhead, store.FlagStopTimestampAhead}
+	if got, _ := sess["flags"].([]any); !slices.Equal(got, want) || !strings.HasPrefix(sess["startedAt"].(string), "2099") {
+		t.Fatalf("session from the future %v, want flags %v", sess, want)
+	}
 }
 
 // TestCursorsAndPagination: every list answers a forged, truncated or foreign next with 400

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -152,7 +153,7 @@ func sessionView(sess store.Session) map[string]any {
 		v := int64(*sess.MeterStop)
 		stop = &v
 	}
-	out["flags"] = store.SessionFlags(sess.Flags, sess.StartedAt, sess.StoppedAt, start, stop)
+	out["flags"] = store.SessionFlags(append(slices.Clone(sess.Flags), sess.StartFlags...), sess.StartedAt, sess.StoppedAt, start, stop)
 	return out
 }
 

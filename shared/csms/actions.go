@@ -99,7 +99,7 @@ func (s *Service) startTransaction(ctx context.Context, c *call, req *ocpp.Start
 	started, err := s.store.Start(ctx, store.Session{
 		ChargeBoxID: c.ChargeBoxID, TenantID: c.TenantID, ConnectorID: req.ConnectorID, IDTag: req.IDTag,
 		MeterStart: req.MeterStart, StartedAt: store.FormatTime(req.Timestamp.Time), ReservationID: req.ReservationID,
-		IDTagStatus: string(info.Status),
+		IDTagStatus: string(info.Status), StartFlags: s.startFlags(req, c.ReceivedAt),
 	}, s.now())
 	if err != nil {
 		return nil, err

@@ -18,6 +18,14 @@ func (s *Service) ahead(boxTime, received time.Time) bool {
 	return boxTime.After(received.Add(s.opts.ClockSkew))
 }
 
+// startFlags is what a StartTransaction shows to be wrong: a timestamp too far ahead.
+func (s *Service) startFlags(req *ocpp.StartTransactionRequest, received time.Time) []string {
+	if s.ahead(req.Timestamp.Time, received) {
+		return []string{store.FlagStartTimestampAhead}
+	}
+	return nil
+}
+
 // stopFlags is what a StopTransaction alone shows to be wrong; what needs the start too
 // (a negative duration, meterStop below meterStart) is store.SessionFlags's.
 func (s *Service) stopFlags(req *ocpp.StopTransactionRequest, received time.Time) []string {

@@ -32,7 +32,8 @@ type sessionRow struct {
 	UnknownStart    bool   `dynamodbav:"unknownStart"`
 	TransactionData string `dynamodbav:"transactionData"`
 
-	Flags []string `dynamodbav:"flags"`
+	Flags      []string `dynamodbav:"flags"`
+	StartFlags []string `dynamodbav:"startFlags"`
 }
 
 // SessionMessage is the body of a message routed with sessions.raw: one finished session.
@@ -125,7 +126,7 @@ func sessionMessage(row sessionRow, readings []store.Reading, fallback time.Time
 			m.Volume = &kWh
 		}
 	}
-	m.Flags = store.SessionFlags(row.Flags, m.startedAt(row), row.StoppedAt, m.MeterStart, m.MeterStop)
+	m.Flags = store.SessionFlags(append(row.Flags, row.StartFlags...), m.startedAt(row), row.StoppedAt, m.MeterStart, m.MeterStop)
 	m.MeterValues = summarize(readings, row.TransactionData)
 	body, err := encode(m)
 	if err != nil {

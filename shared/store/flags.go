@@ -20,6 +20,9 @@ const (
 	// FlagStopTimestampAhead: the stop's timestamp is further ahead of its receipt than the
 	// allowed clock skew.
 	FlagStopTimestampAhead = "stopTimestampAhead"
+	// FlagStartTimestampAhead: the start's timestamp is further ahead of its receipt than the
+	// allowed clock skew.
+	FlagStartTimestampAhead = "startTimestampAhead"
 )
 
 // SessionFlags returns the flags stored on a session together with those its start and stop

@@ -61,6 +61,9 @@ type Session struct {
 
 	// Flags are what the stop showed to be wrong (see SessionFlags).
 	Flags []string `dynamodbav:"flags,omitempty"`
+	// StartFlags are what the StartTransaction showed to be wrong (FlagStartTimestampAhead),
+	// kept apart so that the stop's flags never overwrite them.
+	StartFlags []string `dynamodbav:"startFlags,omitempty"`
 }
 
 // RunningAttributes are the attributes a session carries only while it runs, to be in the

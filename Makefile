@@ -76,8 +76,8 @@ simulate: ## BOXES simulated charge boxes against URL for DURATION (SIM_ARGS: -p
 replay: ## republish FROM..TO (RFC 3339; TO default now), optionally BOX, from the tables at DYNAMODB_ENDPOINT and FAILURE_DIR (docs/messages.md, "Replay")
 	$(GO) run ./localstack/tools/cmd/replay -from '$(FROM)' $(if $(TO),-to '$(TO)') $(if $(BOX),-box '$(BOX)')
 
-load: ## 1,000 boxes x 5 min on the local stack; sessions stored and published once (LOAD_BOXES, LOAD_DURATION, LOAD_TIMESCALE)
-	$(GO) run ./localstack exec -- $(GO) run ./localstack/tools/cmd/load
+load: ## 1,000 boxes x 5 min on the local stack; sessions stored and published once (LOAD_BOXES, LOAD_DURATION, LOAD_TIMESCALE); WRITE=1 into docs/performance.md
+	$(GO) run ./localstack exec -- $(GO) run ./localstack/tools/cmd/load $(call writes,-doc docs/performance.md)
 
 # The measuring targets print their tables; WRITE=1 also writes them into the tracked docs.
 WRITE ?=

@@ -1,7 +1,8 @@
 // Command load is `make load`: it builds the local stack, runs it as a child process on the
 // DynamoDB (and RabbitMQ) that `localstack exec` provides, drives it with the simulator for a
 // bounded time, checks that every session was stored and published exactly once, prints the
-// report and writes it into docs/performance.md. Exit status 1 when a check fails.
+// report, and with -doc (`make load WRITE=1`) writes it into docs/performance.md. Exit status 1
+// when a check fails.
 //
 // Environment (or flags): LOAD_BOXES (1000), LOAD_DURATION (5m), LOAD_TIMESCALE (10).
 package main
@@ -90,7 +91,7 @@ func parseFlags() (simulator.Config, flags) {
 	flag.Float64Var(&sim.Misbehave, "misbehave", sim.Misbehave, "share of misbehaving boxes")
 	flag.DurationVar(&sim.DisconnectEvery, "disconnect-every", sim.DisconnectEvery, "mean time between random drops per box (unscaled; 0 never)")
 	flag.IntVar(&f.heartbeat, "heartbeat", 300, "HEARTBEAT_INTERVAL of the stack, seconds")
-	flag.StringVar(&f.doc, "doc", "docs/performance.md", "write the report into this file's load section (empty: don't)")
+	flag.StringVar(&f.doc, "doc", "", "also write the report into this file's load section, e.g. docs/performance.md (`make load WRITE=1`)")
 	flag.StringVar(&f.jsonOut, "json", "", "also write the full report as JSON here")
 	flag.StringVar(&f.stackLog, "stack-log", filepath.Join(os.TempDir(), "load-stack.log"), "the stack's log file")
 	flag.Parse()

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -161,10 +160,7 @@ func (s *Store) ListAnomalies(ctx context.Context, f AnomalyFilter, p Page) ([]A
 		items, last = res.Items, res.LastEvaluatedKey
 	}
 	var out []Anomaly
-	if err := attributevalue.UnmarshalListOfMaps(items, &out); err != nil {
-		return nil, "", fmt.Errorf("decode anomalies: %w", err)
-	}
-	next, err := pos.encode(last)
+	next, err := pos.page(items, last, &out, "anomalies")
 	return out, next, err
 }
 

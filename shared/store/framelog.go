@@ -174,9 +174,6 @@ func (s *Store) ListMessages(ctx context.Context, box string, p Page) ([]LogRow,
 		return nil, "", fmt.Errorf("list messages of %s: %w", box, err)
 	}
 	var out []LogRow
-	if err := attributevalue.UnmarshalListOfMaps(res.Items, &out); err != nil {
-		return nil, "", fmt.Errorf("decode messages: %w", err)
-	}
-	next, err := pos.encode(res.LastEvaluatedKey)
+	next, err := pos.page(res.Items, res.LastEvaluatedKey, &out, "messages")
 	return out, next, err
 }

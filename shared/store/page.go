@@ -61,10 +61,16 @@ func (s *Store) list(ctx context.Context, t tables.Table, key string, p Page, ou
 		}
 		items, last = res.Items, res.LastEvaluatedKey
 	}
+	return pos.page(items, last, out, t.Name)
+}
+
+// page decodes one page's items into out (a pointer to a slice) and returns the token of the
+// page after it; what names the items in errors.
+func (p position) page(items []map[string]types.AttributeValue, last map[string]types.AttributeValue, out any, what string) (string, error) {
 	if err := attributevalue.UnmarshalListOfMaps(items, out); err != nil {
-		return "", fmt.Errorf("decode %s: %w", t.Name, err)
+		return "", fmt.Errorf("decode %s: %w", what, err)
 	}
-	return pos.encode(last)
+	return p.encode(last)
 }
 
 func limit(n int32) *int32 {

@@ -321,10 +321,7 @@ func (s *Store) ListSessions(ctx context.Context, f SessionFilter, p Page) ([]Se
 		items, last = res.Items, res.LastEvaluatedKey
 	}
 	var out []Session
-	if err := attributevalue.UnmarshalListOfMaps(items, &out); err != nil {
-		return nil, "", fmt.Errorf("decode sessions: %w", err)
-	}
-	next, err := pos.encode(last)
+	next, err := pos.page(items, last, &out, "sessions")
 	return out, next, err
 }
 

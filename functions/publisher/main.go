@@ -1,6 +1,7 @@
 // Command publisher is the Lambda function on the DynamoDB streams of the frame log and the
 // sessions table: it publishes frames, connection events and finished sessions to RabbitMQ
-// (shared/publish).
+// (shared/publish). A direct invocation with a replay event republishes a window from the
+// tables and the failure store, one bounded step per invocation (publish.Entry, shared/replay).
 package main
 
 import (
@@ -12,7 +13,7 @@ import (
 
 func main() {
 	launch.Start(func(e launch.Env) (any, error) {
-		h, _, err := publish.FromConfig(e.Config, e.Store, e.AWS, e.Log, os.Stdout)
+		h, _, err := publish.Lambda(e.Config, e.Store, e.AWS, e.Log, os.Stdout)
 		return h, err
 	})
 }

@@ -714,7 +714,7 @@ func TestReplayIsConsumedOncePerMessage(t *testing.T) {
 	pub := bus.NewAMQP(bus.StaticURL(bustest.URL(t)), nil)
 	t.Cleanup(func() { _ = pub.Close() })
 	w := replay.Window{From: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 6, 2, 0, 0, 0, 0, time.UTC), Box: s.box}
-	n, err := replay.Run(context.Background(), replay.Source{DB: storetest.Client(t, h.cfg), Prefix: h.cfg.TablePrefix}, w, publish.NewHandler(pub, h.st, nil))
+	n, err := replay.Run(context.Background(), replay.Source{Store: h.st}, w, publish.NewHandler(pub, h.st, nil))
 	if err != nil || n == 0 {
 		t.Fatalf("replay: %d records, %v", n, err)
 	}

@@ -1,23 +1,23 @@
 // Package replay republishes, for a time window and optionally one charge box, what the
 // publisher publishes: frame-log rows (frames and connection events) and finished sessions,
-// read from their tables, plus the records kept in a local failure store. It hands them to the
+// read from their tables, plus the records kept in the failure store. It hands them to the
 // publisher's handler as the stream records they were, so every message is built the same way
 // and carries the same deterministic message_id: a consumer that drops ids it has seen gets
 // each message once. The frame log's retention (MESSAGE_RETENTION) is the replay horizon.
+//
+// A replay runs in bounded steps (Step): each reads one page of a table or of the failure store
+// and returns a token for the next, so the publisher Lambda can replay a long window over
+// repeated direct invocations, each well within its timeout (shared/publish, Entry). Run drives
+// the steps in one process.
 package replay
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/serverless-ocpp/csms/shared/failures"
@@ -38,31 +38,37 @@ type Window struct {
 
 // Source is where the records come from.
 type Source struct {
-	DB     *dynamodb.Client
-	Prefix string // table prefix
-	// Failures, when set, is a local failure store whose records are replayed too.
-	Failures failures.Dir
+	Store *store.Store
+	// Failures, when set, is the failure store whose records are replayed too (a folder
+	// locally, the S3 bucket on AWS).
+	Failures failures.Reader
 }
 
 // batchSize is the records per handler call, as the event source mapping's batch.
 const batchSize = 100
 
-// Run republishes the window and returns how many records it handed to the handler. Records
-// the handler reports as failed are an error: run it again once the broker is back.
+// Run republishes the window in one process, step after step, and returns how many records it
+// handed to the handler. Records the handler reports as failed are an error: run it again once
+// the broker is back.
 func Run(ctx context.Context, src Source, w Window, handler Handler) (int, error) {
-	frames, err := scan(ctx, src, tables.Messages, w)
-	if err != nil {
-		return 0, err
+	req := Request{From: w.From.Format(time.RFC3339Nano), To: w.To.Format(time.RFC3339Nano), ChargeBoxID: w.Box, IncludeFailures: src.Failures != nil}
+	total := 0
+	for {
+		res, err := Step(ctx, src, req, handler)
+		total += res.Replayed
+		if err != nil {
+			return total, err
+		}
+		if res.Next == "" {
+			return total, nil
+		}
+		req.Next = res.Next
 	}
-	sessions, err := scan(ctx, src, tables.Sessions, w)
-	if err != nil {
-		return 0, err
-	}
-	stored, err := fromFailureStore(src.Failures, w)
-	if err != nil {
-		return 0, err
-	}
-	recs := append(append(frames, sessions...), stored...)
+}
+
+// publish hands recs to the handler in the mapping's batch size, in order: frames of a box by
+// their row key, sessions by their stop time.
+func publish(ctx context.Context, recs []events.DynamoDBEventRecord, handler Handler) error {
 	sort.SliceStable(recs, func(i, j int) bool { return order(recs[i]) < order(recs[j]) })
 	for i := range recs {
 		recs[i].Change.SequenceNumber = fmt.Sprintf("%021d", i+1)
@@ -72,14 +78,14 @@ func Run(ctx context.Context, src Source, w Window, handler Handler) (int, error
 		batch := recs[start:min(start+batchSize, len(recs))]
 		resp, err := handler(ctx, events.DynamoDBEvent{Records: batch})
 		if err != nil {
-			return start, fmt.Errorf("replay batch at record %d: %w", start, err)
+			return fmt.Errorf("replay batch at record %d: %w", start, err)
 		}
 		failed += len(resp.BatchItemFailures)
 	}
 	if failed > 0 {
-		return len(recs), fmt.Errorf("replay: %d of %d records failed (see the log); run it again", failed, len(recs))
+		return fmt.Errorf("replay: %d of %d records failed (see the log); run the step again", failed, len(recs))
 	}
-	return len(recs), nil
+	return nil
 }
 
 // order sorts frames of a box by their row key (the order they were logged) and sessions by
@@ -121,26 +127,16 @@ func (w Window) in(r events.DynamoDBEventRecord) bool {
 	return !at.Before(w.From) && at.Before(w.To)
 }
 
-// scan reads a table and returns its rows in the window as the stream records that published
-// them: a frame-log INSERT, a session's MODIFY to finished.
-func scan(ctx context.Context, src Source, t tables.Table, w Window) ([]events.DynamoDBEventRecord, error) {
-	in := &dynamodb.ScanInput{TableName: aws.String(t.FullName(src.Prefix))}
+// rows turns a page of t's items into the stream records that published them, keeping those
+// in the window.
+func rows(t tables.Table, items []map[string]types.AttributeValue, w Window) []events.DynamoDBEventRecord {
 	var out []events.DynamoDBEventRecord
-	for {
-		page, err := src.DB.Scan(ctx, in)
-		if err != nil {
-			return nil, fmt.Errorf("scan %s: %w", t.Name, err)
+	for _, item := range items {
+		if rec := asRecord(t, item); w.in(rec) {
+			out = append(out, rec)
 		}
-		for _, item := range page.Items {
-			if rec := asRecord(t, item); w.in(rec) {
-				out = append(out, rec)
-			}
-		}
-		if len(page.LastEvaluatedKey) == 0 {
-			return out, nil
-		}
-		in.ExclusiveStartKey = page.LastEvaluatedKey
 	}
+	return out
 }
 
 func asRecord(t tables.Table, item map[string]types.AttributeValue) events.DynamoDBEventRecord {
@@ -155,37 +151,4 @@ func asRecord(t tables.Table, item map[string]types.AttributeValue) events.Dynam
 		rec.Change.Keys[k] = img[k]
 	}
 	return rec
-}
-
-// fromFailureStore returns the records of every object in a local failure store that fall in
-// the window.
-func fromFailureStore(dir failures.Dir, w Window) ([]events.DynamoDBEventRecord, error) {
-	if dir == "" {
-		return nil, nil
-	}
-	keys, err := dir.List()
-	if err != nil {
-		return nil, err
-	}
-	var out []events.DynamoDBEventRecord
-	for _, key := range keys {
-		body, err := os.ReadFile(filepath.Join(string(dir), filepath.FromSlash(key)))
-		if err != nil {
-			return nil, fmt.Errorf("failure store object %s: %w", key, err)
-		}
-		var obj failures.Record
-		var ev events.DynamoDBEvent
-		if err := json.Unmarshal(body, &obj); err != nil {
-			return nil, fmt.Errorf("failure store object %s: %w", key, err)
-		}
-		if err := json.Unmarshal([]byte(obj.Payload), &ev); err != nil {
-			return nil, fmt.Errorf("failure store object %s payload: %w", key, err)
-		}
-		for _, rec := range ev.Records {
-			if w.in(rec) {
-				out = append(out, rec)
-			}
-		}
-	}
-	return out, nil
 }

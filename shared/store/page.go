@@ -30,38 +30,16 @@ type Page struct {
 	Next  string
 }
 
-// list reads one page of a table: a Query on its partition key when key is set, a Scan
-// otherwise. out points to a slice of items.
+// list reads one page of a table (Rows) and decodes its items into out, a pointer to a slice.
 func (s *Store) list(ctx context.Context, t tables.Table, key string, p Page, out any) (string, error) {
-	pos := tablePosition(t)
-	if key != "" {
-		pos = pos.in(t.PartitionKey.Name, key)
-	}
-	start, err := pos.decode(p.Next)
+	items, next, err := s.Rows(ctx, t, key, p)
 	if err != nil {
 		return "", err
 	}
-	var items []map[string]types.AttributeValue
-	var last map[string]types.AttributeValue
-	if key != "" {
-		res, err := s.db.Query(ctx, &dynamodb.QueryInput{
-			TableName: s.Table(t), KeyConditionExpression: aws.String("#k = :k"),
-			ExpressionAttributeNames:  map[string]string{"#k": t.PartitionKey.Name},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":k": str(key)},
-			ExclusiveStartKey:         start, Limit: limit(p.Limit),
-		})
-		if err != nil {
-			return "", fmt.Errorf("list %s of %s: %w", t.Name, key, err)
-		}
-		items, last = res.Items, res.LastEvaluatedKey
-	} else {
-		res, err := s.db.Scan(ctx, &dynamodb.ScanInput{TableName: s.Table(t), ExclusiveStartKey: start, Limit: limit(p.Limit)})
-		if err != nil {
-			return "", fmt.Errorf("list %s: %w", t.Name, err)
-		}
-		items, last = res.Items, res.LastEvaluatedKey
+	if err := attributevalue.UnmarshalListOfMaps(items, out); err != nil {
+		return "", fmt.Errorf("decode %s: %w", t.Name, err)
 	}
-	return pos.page(items, last, out, t.Name)
+	return next, nil
 }
 
 // page decodes one page's items into out (a pointer to a slice) and returns the token of the

@@ -73,8 +73,8 @@ DURATION ?= 2m
 simulate: ## BOXES simulated charge boxes against URL for DURATION (SIM_ARGS: -password, -misbehave, -timescale ...)
 	$(GO) run ./localstack/tools/cmd/simulate -boxes $(BOXES) -url $(URL) -duration $(DURATION) $(SIM_ARGS)
 
-replay: ## republish FROM..TO (RFC 3339; TO default now), optionally BOX, from the tables at DYNAMODB_ENDPOINT and FAILURE_DIR (docs/messages.md, "Replay")
-	$(GO) run ./localstack/tools/cmd/replay -from '$(FROM)' $(if $(TO),-to '$(TO)') $(if $(BOX),-box '$(BOX)')
+replay: ## republish FROM..TO (RFC 3339; TO default now), optionally BOX: locally from DYNAMODB_ENDPOINT and FAILURE_DIR, with STAGE=<stage> through the deployed publisher (docs/messages.md, "Replay")
+	$(GO) run ./localstack/tools/cmd/replay -from '$(FROM)' $(if $(TO),-to '$(TO)') $(if $(BOX),-box '$(BOX)') $(if $(STAGE),-stage '$(STAGE)')
 
 load: ## 1,000 boxes x 5 min on the local stack; sessions stored and published once (LOAD_BOXES, LOAD_DURATION, LOAD_TIMESCALE); WRITE=1 into docs/performance.md
 	$(GO) run ./localstack exec -- $(GO) run ./localstack/tools/cmd/load $(call writes,-doc docs/performance.md)

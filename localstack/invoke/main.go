@@ -21,6 +21,7 @@ import (
 	"github.com/serverless-ocpp/csms/shared/gateway"
 	"github.com/serverless-ocpp/csms/shared/launch"
 	"github.com/serverless-ocpp/csms/shared/ocpp"
+	"github.com/serverless-ocpp/csms/shared/publish"
 	"github.com/serverless-ocpp/csms/shared/store"
 )
 
@@ -84,8 +85,26 @@ var functions = map[string]function{
 	}),
 }
 
+// publisher takes its raw event: a stream batch or a replay event (publish.Entry).
+const publisher = "publisher"
+
+// invokePublisher runs one event through the publisher's Lambda handler, as deployed
+// (publish.Lambda): `make invoke FN=publisher EVENT=events/publisher/replay.json` runs one
+// replay step on the local tables.
+func invokePublisher(ctx context.Context, env launch.Env, raw []byte) (any, error) {
+	if err := store.CreateTables(ctx, env.Store.DB(), env.Config.TablePrefix); err != nil {
+		return nil, err
+	}
+	entry, pub, err := publish.Lambda(env.Config, env.Store, env.AWS, env.Log, os.Stdout)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = pub.Close() }()
+	return entry(ctx, raw)
+}
+
 func functionNames() []string {
-	var names []string
+	names := []string{publisher}
 	for n := range functions {
 		names = append(names, n)
 	}
@@ -96,12 +115,15 @@ func functionNames() []string {
 // invoke prepares the tables and the event's charge box, then runs the event.
 func invoke(ctx context.Context, cfg config.Config, log *slog.Logger, fn string, raw []byte, register string) (any, error) {
 	f, ok := functions[fn]
-	if !ok {
+	if !ok && fn != publisher {
 		return nil, fmt.Errorf("unknown function %q; one of %v", fn, functionNames())
 	}
 	env, err := launch.NewEnv(ctx, cfg, log)
 	if err != nil {
 		return nil, err
+	}
+	if fn == publisher {
+		return invokePublisher(ctx, env, raw)
 	}
 	h, st := gateway.FromConfig(cfg, env.Store, log), env.Store
 	if err := store.CreateTables(ctx, st.DB(), cfg.TablePrefix); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/serverless-ocpp/csms/shared/ocpp"
+	"github.com/serverless-ocpp/csms/shared/replay"
 	"github.com/serverless-ocpp/csms/shared/store/storetest"
 )
 
@@ -94,5 +95,28 @@ func check(t *testing.T, fn, name string, out any) {
 		if fr.Type != ocpp.TypeCallResult {
 			t.Fatalf("answer %s, want CALLRESULT", body)
 		}
+	}
+}
+
+// The publisher runs a replay event through its Lambda handler: one step on the local tables
+// (no frame-log rows of CP001; the token of the next step, the sessions), and a malformed window
+// refused naming the field.
+func TestPublisherReplayEvent(t *testing.T) {
+	cfg := storetest.Config(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	raw, err := os.ReadFile("../../events/publisher/replay.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := invoke(context.Background(), cfg, log, "publisher", raw, "")
+	if err != nil {
+		t.Fatalf("replay step: %v", err)
+	}
+	if res, ok := out.(replay.Result); !ok || res.Read != 0 || res.Replayed != 0 || res.Next == "" {
+		t.Fatalf("answer %#v", out)
+	}
+	bad := []byte(`{"replay":{"from":"2025-06-02T00:00:00Z","to":"2025-06-01T00:00:00Z"}}`)
+	if _, err := invoke(context.Background(), cfg, log, "publisher", bad, ""); err == nil || !strings.Contains(err.Error(), "replay.to") {
+		t.Fatalf("reversed window: %v", err)
 	}
 }

@@ -52,7 +52,8 @@ func checkFilters(t *testing.T, tp template, id string, p map[string]any) {
 }
 
 // The failure store is encrypted, SSL-only, private, expires its objects, counts its writes,
-// and the publisher's role may write to it (PutObject, ListBucket) and nothing else there.
+// and the publisher's role may write to it, list and read it (PutObject, ListBucket, GetObject:
+// replay reads it back) and nothing else there.
 func TestFailureStore(t *testing.T) {
 	for _, c := range []struct {
 		tp   template
@@ -92,8 +93,8 @@ func TestFailureStore(t *testing.T) {
 			}
 		}
 		slices.Sort(actions)
-		if !reflect.DeepEqual(actions, []string{"s3:ListBucket", "s3:PutObject"}) {
-			t.Errorf("grants on the failure store %v, want s3:ListBucket and s3:PutObject", actions)
+		if !reflect.DeepEqual(actions, []string{"s3:GetObject", "s3:ListBucket", "s3:PutObject"}) {
+			t.Errorf("grants on the failure store %v, want s3:GetObject, s3:ListBucket and s3:PutObject", actions)
 		}
 	}
 }

@@ -76,8 +76,12 @@ var FunctionAccess = map[string]Access{
 	// The operator API reads and writes every table, including tables added to shared/tables later.
 	FnAPI: {ManageConnections: true, Tables: everyTable(
 		GetItem, PutItem, UpdateItem, DeleteItem, Query, Scan, BatchGetItem, BatchWriteItem, ConditionCheckItem)},
+	// Query and Scan on the frame log and Scan on the sessions: replay events republish a window
+	// from them (shared/replay; Query reads one box's partition).
 	FnPublisher: {BrokerSecret: true, Tables: map[string][]string{
 		tables.MeterValues.Name: {Query},
+		tables.Messages.Name:    {Query, Scan},
+		tables.Sessions.Name:    {Scan},
 	}},
 }
 

@@ -125,6 +125,11 @@ func addPublisherSources(scope constructs.Construct, p CentralSystemStackProps, 
 		Actions:   jsii.Strings("s3:PutObject"),
 		Resources: jsii.Strings(*f.FailureStore.ArnForObjects(jsii.String("*"))),
 	}), awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		// Replay events read the failure store back (shared/replay, s3store.Reader).
+		Sid:       jsii.String("FailureStoreRead"),
+		Actions:   jsii.Strings("s3:GetObject"),
+		Resources: jsii.Strings(*f.FailureStore.ArnForObjects(jsii.String("*"))),
+	}), awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("FailureStoreList"),
 		Actions:   jsii.Strings("s3:ListBucket"),
 		Resources: jsii.Strings(*f.FailureStore.BucketArn()),

@@ -363,6 +363,7 @@ func NewCentralSystemStack(scope constructs.Construct, id string, props *Central
 	output("BrokerAmqpEndpoint", s.Broker.AMQPEndpoint, "RabbitMQ AMQPS endpoint the publisher publishes to (docs/messages.md: connecting a consumer)")
 	output("BrokerSecretArn", *s.Broker.Secret.SecretArn(), "Secrets Manager secret with the broker username and password")
 	output("PublisherFailureBucket", *s.Functions.FailureStore.BucketName(), "S3 bucket receiving the stream batches the publisher gave up on, whole")
+	output("PublisherFunctionName", *s.Functions.ByName[FnPublisher].FunctionName(), "Publisher Lambda: make replay STAGE=... invokes it with replay events")
 	if b := s.Broker; b.VPC != nil {
 		output("VpcId", *b.VPC.VpcId(), "VPC of the broker: run consumers here or in a peered VPC")
 		output("SubnetIds", *awscdk.Fn_Join(jsii.String(","), b.VPC.SelectSubnets(&awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}).SubnetIds), "Isolated subnets of the VPC (no internet route)")

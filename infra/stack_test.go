@@ -187,6 +187,7 @@ func TestOutputs(t *testing.T) {
 		"TablePrefix":        "ocpp-dev-",
 		"ManagementEndpoint": "https://${" + webSocketAPIID(t, devJSON) + "}.execute-api.${AWS::Region}.${AWS::URLSuffix}/dev",
 	}
+	want["PublisherFunctionName"] = "${" + devJSON.function(t, "dev", FnPublisher) + "}"
 	for name, w := range want {
 		if got := joined(devJSON.Outputs[name].Value); got != w {
 			t.Errorf("output %s = %s, want %s", name, got, w)

@@ -25,9 +25,18 @@ func newHTTPAPI(scope constructs.Construct, p CentralSystemStackProps, fn awslam
 		Description:       jsii.String("OCPP central system operator API (IAM authorization)"),
 		DefaultAuthorizer: awsapigatewayv2authorizers.NewHttpIamAuthorizer(),
 	})
-	anyMethod := &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_ANY}
+	methods := &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_ANY}
+	if *p.Console {
+		// With CORS (console.go), API Gateway answers a preflight itself only when no route
+		// matches OPTIONS: an ANY route would take it to the IAM check, which refuses it
+		// unsigned. So each method the API serves gets its own route, all IAM-authorized.
+		methods = &[]awsapigatewayv2.HttpMethod{}
+		for _, m := range APIMethods() {
+			*methods = append(*methods, awsapigatewayv2.HttpMethod(m))
+		}
+	}
 	for _, path := range []string{"/", "/{proxy+}"} {
-		api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{Path: jsii.String(path), Methods: anyMethod, Integration: integration})
+		api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{Path: jsii.String(path), Methods: methods, Integration: integration})
 	}
 	// Health checks come from load balancers and uptime probes that cannot sign requests.
 	api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{

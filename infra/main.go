@@ -30,6 +30,9 @@ func main() {
 	if err == nil {
 		err = checkAssets(props.AssetDir)
 	}
+	if err == nil && *props.withDefaults().Console {
+		err = checkConsole(props.withDefaults().ConsoleDir)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "infra:", err)
 		os.Exit(2)
@@ -93,6 +96,8 @@ func propsFromContext(get func(string) string) (CentralSystemStackProps, error) 
 		DomainName:     r.String("domainName", ""),
 		CertificateArn: r.String("certificateArn", ""),
 		AlarmEmail:     r.String("alarmEmail", ""),
+		Console:        jsii.Bool(r.Bool("console", true)),
+		ConsoleDir:     r.String("consoleDir", "../shared/console/dist"), // from infra/, like assetDir
 	}
 	if r.Bool("destroyOnRemoval", false) {
 		p.RemovalPolicy = awscdk.RemovalPolicy_DESTROY

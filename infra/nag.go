@@ -73,6 +73,7 @@ func suppressNag(s *CentralSystemStack) {
 		reason: "The VPC has isolated subnets only (no internet gateway, no NAT); its traffic is the publisher and consumers talking to the broker and the endpoints, guarded by security groups. Flow logs cost per GB and can be added by the operator"})
 	suppress("ChargeBoxDistribution", nagFinding{rule: "AwsSolutions-CFR3",
 		reason: "The WebSocket stage's access log records every connection with source IP, route and status (accesslog.go); CloudFront standard logs would need an ACL-enabled bucket for no more information"})
+	suppressConsoleNag(s, suppress)
 	if s.Props.CertificateArn == "" {
 		suppress("ChargeBoxDistribution", nagFinding{rule: "AwsSolutions-CFR4",
 			reason: "Without a custom domain the distribution uses the *.cloudfront.net certificate, whose minimum protocol CloudFront fixes at TLSv1; a custom domain sets TLSv1.2_2021 (docs/deploy.md)"})

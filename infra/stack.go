@@ -101,6 +101,12 @@ type CentralSystemStackProps struct {
 
 	// AlarmEmail, when set, subscribes this address to the alarm topic.
 	AlarmEmail string
+
+	// Console serves the operator console from the distribution's /console/ path, with Cognito
+	// sign-in (console.go, docs/console-aws.md). Default true.
+	Console *bool
+	// ConsoleDir holds the console build (index.html ...). Default "shared/console/dist".
+	ConsoleDir string
 }
 
 // ThrottleProps is a stage's default route throttle: Rate requests per second in steady state,
@@ -181,6 +187,8 @@ type CentralSystemStack struct {
 	Broker     *Broker
 	Edge       *Edge
 	Monitoring *Monitoring
+	// Console is nil when the console is off.
+	Console *Console
 }
 
 // logRetentions are the retention periods CloudWatch Logs accepts.
@@ -256,6 +264,8 @@ func (p CentralSystemStackProps) withDefaults() CentralSystemStackProps {
 	}
 	on(&p.WebSocketAccessLogs)
 	on(&p.APIGatewayAccountRole)
+	on(&p.Console)
+	str(&p.ConsoleDir, "shared/console/dist")
 	if p.AccessLogRetention == "" {
 		p.AccessLogRetention = p.LogRetention
 	}
@@ -313,6 +323,7 @@ func (p CentralSystemStackProps) Validate() error {
 	if (p.DomainName == "") != (p.CertificateArn == "") {
 		bad("custom domain: set both DomainName and CertificateArn, or neither")
 	}
+	errs = append(errs, validateConsole(p)...)
 	if p.CertificateArn != "" && !certificateArn.MatchString(p.CertificateArn) {
 		bad("certificate %q: CloudFront takes an ACM certificate ARN in us-east-1 (arn:aws:acm:us-east-1:...)", p.CertificateArn)
 	}
@@ -348,6 +359,9 @@ func NewCentralSystemStack(scope constructs.Construct, id string, props *Central
 	s.WebSocket.route(s.Functions)
 	s.HTTPAPI = newHTTPAPI(stack, p, s.Functions.ByName[FnAPI])
 	s.Edge = newEdge(stack, p, s.WebSocket)
+	if *p.Console {
+		s.Console = newConsole(stack, p, s.HTTPAPI, s.Edge)
+	}
 	s.Monitoring = newMonitoring(stack, p, s)
 	newAnomalyMetric(stack, p, s)
 	suppressNag(s)

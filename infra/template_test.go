@@ -23,7 +23,8 @@ import (
 // banner: the jsii runtime starts while packages initialize, before TestMain could set it.
 
 // One App for the package: synthesizing through jsii is slow, so every test reads the same two
-// stacks. dev uses the defaults; prod sets every prop to something other than its default.
+// stacks. dev uses the defaults but the console; prod sets every prop to something other than its
+// default.
 var (
 	dev, prod         *CentralSystemStack
 	devTpl, prodTpl   assertions.Template
@@ -32,10 +33,15 @@ var (
 	// accessible Amazon MQ broker.
 	ext, pub         *CentralSystemStack
 	extJSON, pubJSON template
+	// con has the operator console (console_test.go); the four above turn it off, so that their
+	// tests see the stack without it.
+	con     *CentralSystemStack
+	conJSON template
 )
 
 var extProps = CentralSystemStackProps{
-	Stage: "ext",
+	Stage:   "ext",
+	Console: jsii.Bool(false),
 	Broker: BrokerProps{External: ExternalBrokerProps{
 		URL:             "amqps://rabbit.example.com:5671/ocpp",
 		SecretArn:       "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rabbit-AbCdEf",
@@ -45,7 +51,7 @@ var extProps = CentralSystemStackProps{
 	}},
 }
 
-var pubProps = CentralSystemStackProps{Stage: "pub", Broker: BrokerProps{PubliclyAccessible: true}}
+var pubProps = CentralSystemStackProps{Stage: "pub", Broker: BrokerProps{PubliclyAccessible: true}, Console: jsii.Bool(false)}
 
 var prodProps = CentralSystemStackProps{
 	Stage:             "prod",
@@ -83,6 +89,7 @@ var prodProps = CentralSystemStackProps{
 	WebSocketAccessLogs:   jsii.Bool(true),
 	APIGatewayAccountRole: jsii.Bool(false),
 	AccessLogRetention:    awslogs.RetentionDays_THREE_MONTHS,
+	Console:               jsii.Bool(false),
 }
 
 func TestMain(m *testing.M) {
@@ -106,7 +113,7 @@ func TestMain(m *testing.M) {
 			}
 		}
 		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(assets, "cdk.out"))})
-		dev = NewCentralSystemStack(app, "dev", &CentralSystemStackProps{AssetDir: assets})
+		dev = NewCentralSystemStack(app, "dev", &CentralSystemStackProps{AssetDir: assets, Console: jsii.Bool(false)})
 		p := prodProps
 		p.AssetDir = assets
 		prod = NewCentralSystemStack(app, "prod", &p)
@@ -114,6 +121,10 @@ func TestMain(m *testing.M) {
 		e.AssetDir, u.AssetDir = assets, assets
 		ext = NewCentralSystemStack(app, "ext", &e)
 		pub = NewCentralSystemStack(app, "pub", &u)
+		if con, err = newConsoleStack(app, assets); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
 		// Before the first synthesis, so the rule pack sees every stack (nag_test.go).
 		awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Reports: jsii.Bool(false)}), nil)
 		devTpl = assertions.Template_FromStack(dev.Stack, nil)
@@ -126,6 +137,9 @@ func TestMain(m *testing.M) {
 		}
 		if err == nil {
 			pubJSON, err = decode(assertions.Template_FromStack(pub.Stack, nil))
+		}
+		if err == nil {
+			conJSON, err = decode(assertions.Template_FromStack(con.Stack, nil))
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)

@@ -141,3 +141,22 @@ func TestSecurityActionsAreNotCore(t *testing.T) {
 		}
 	}
 }
+
+func TestSecurityConfigurationKeys(t *testing.T) {
+	want := []string{"AdditionalRootCertificateCheck", "AuthorizationKey", "CertificateSignedMaxChainSize", "CertificateStoreMaxLength", "CpoName", "SecurityProfile"}
+	if len(ocpp.SecurityConfigurationKeys) != len(want) {
+		t.Fatalf("%d keys, want %d", len(ocpp.SecurityConfigurationKeys), len(want))
+	}
+	for _, name := range want {
+		k, ok := ocpp.LookupConfigurationKey(name)
+		if !ok || k.Key != name || k.Description == "" {
+			t.Errorf("%s: %+v %v", name, k, ok)
+		}
+		if k.WriteOnly != (name == "AuthorizationKey") || (k.WriteOnly && k.Readonly) {
+			t.Errorf("%s: readonly %v, write-only %v", name, k.Readonly, k.WriteOnly)
+		}
+	}
+	if _, ok := ocpp.LookupConfigurationKey("securityprofile"); ok {
+		t.Error("keys are case-sensitive")
+	}
+}

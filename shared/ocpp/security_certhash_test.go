@@ -10,11 +10,15 @@ import (
 	"encoding/hex"
 	"encoding/pem"
 	"math/big"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/serverless-ocpp/csms/shared/ocpp"
+	"github.com/serverless-ocpp/csms/shared/testenv"
 )
 
 // newCert makes a certificate of subject cn with serial, signed by parent (self-signed when nil).
@@ -102,6 +106,54 @@ func TestParseCertificatePEM(t *testing.T) {
 	} {
 		if _, err := ocpp.ParseCertificatePEM(text); err == nil {
 			t.Errorf("%s: parsed", name)
+		}
+	}
+}
+
+// TestHashCertificateAgreesWithOpenSSL compares the hash data with the CertID of an OCSP
+// request openssl builds for the same certificate (RFC 6960: the same three values), for a
+// self-signed root and for a leaf signed by it. OpenSSL prints the serial's whole octets
+// ("0102"); the whitepaper's form has no leading zeroes ("102").
+func TestHashCertificateAgreesWithOpenSSL(t *testing.T) {
+	openssl := testenv.Tool(t, "openssl", "install OpenSSL (apt-get install openssl)")
+	root, rootKey := newCert(t, "Root CA", 0x00abcdef, nil, nil)
+	leaf, _ := newCert(t, "CP042", 0x0102, root, rootKey)
+	dir := t.TempDir()
+	write := func(name string, c *x509.Certificate) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	rootFile, leafFile := write("root.pem", root), write("leaf.pem", leaf)
+	for _, c := range []struct {
+		name           string
+		cert, issuer   *x509.Certificate
+		certF, issuerF string
+	}{{"root", root, nil, rootFile, rootFile}, {"leaf", leaf, root, leafFile, rootFile}} {
+		req := filepath.Join(dir, c.name+".der")
+		if out, err := exec.Command(openssl, "ocsp", "-sha256", "-issuer", c.issuerF, "-cert", c.certF, "-no_nonce", "-reqout", req).CombinedOutput(); err != nil {
+			t.Fatalf("openssl ocsp: %v\n%s", err, out)
+		}
+		out, err := exec.Command(openssl, "ocsp", "-reqin", req, "-req_text").CombinedOutput()
+		if err != nil {
+			t.Fatalf("openssl ocsp -req_text: %v\n%s", err, out)
+		}
+		field := func(label string) string {
+			_, rest, ok := strings.Cut(string(out), label+": ")
+			if !ok {
+				t.Fatalf("no %s in %s", label, out)
+			}
+			v, _, _ := strings.Cut(rest, "\n")
+			return strings.ToLower(strings.TrimSpace(v))
+		}
+		got, err := ocpp.HashCertificate(c.cert, c.issuer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.IssuerNameHash != field("Issuer Name Hash") || got.IssuerKeyHash != field("Issuer Key Hash") || got.SerialNumber != strings.TrimLeft(field("Serial Number"), "0") {
+			t.Errorf("%s: %+v, openssl's CertID:\n%s", c.name, got, out)
 		}
 	}
 }

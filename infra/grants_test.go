@@ -231,6 +231,11 @@ var chargeBoxFrames = []string{
 	`[2,"m10","DataTransfer",{"vendorId":"com.example"}]`,
 	`[2,"m11","DiagnosticsStatusNotification",{"status":"Idle"}]`,
 	`[2,"m12","FirmwareStatusNotification",{"status":"Idle"}]`,
+	// The security extension, a resent event too.
+	`[2,"m13","SecurityEventNotification",{"type":"TamperDetectionActivated","timestamp":"2026-11-23T10:30:00Z"}]`,
+	`[2,"m13","SecurityEventNotification",{"type":"TamperDetectionActivated","timestamp":"2026-11-23T10:30:00Z"}]`,
+	`[2,"m14","SignedFirmwareStatusNotification",{"status":"Downloading","requestId":1}]`,
+	`[2,"m15","LogStatusNotification",{"status":"Uploading","requestId":2}]`,
 }
 
 // answerEveryCommand answers a pending command of every central-system action with its example,

@@ -40,6 +40,7 @@ func TestAlarms(t *testing.T) {
 		alarmKey{"AWS/ApiGateway", "ExecutionError", ref(webSocketAPIID(t, devJSON)) + "dev"},
 		alarmKey{"AWS/ApiGateway", "5xx", ref(apiID(t, devJSON, "HTTP"))},
 		alarmKey{"OCPP/dev", "UnroutableMessages", ""},
+		alarmKey{"OCPP/dev", CriticalSecurityEventMetric, ""},
 	)
 	for _, k := range want {
 		if _, ok := alarms[k]; !ok {

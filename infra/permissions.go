@@ -66,6 +66,8 @@ var FunctionAccess = map[string]Access{
 		// Effects of remote-command answers, and StartTransaction consuming a reservation.
 		tables.Reservations.Name:     {PutItem, UpdateItem},
 		tables.ChargingProfiles.Name: {Query, PutItem, DeleteItem},
+		// SecurityEventNotification: a conditional put.
+		tables.SecurityEvents.Name: {PutItem},
 	}},
 	// disconnect deletes the connection row (if still its own) and logs "disconnected" (only
 	// while no newer connection holds the row: a ConditionCheck).

@@ -364,6 +364,7 @@ func NewCentralSystemStack(scope constructs.Construct, id string, props *Central
 	}
 	s.Monitoring = newMonitoring(stack, p, s)
 	newAnomalyMetric(stack, p, s)
+	newSecurityEventMetric(stack, p, s)
 	suppressNag(s)
 
 	output := func(id, value, description string) {

@@ -59,8 +59,8 @@ func TestThirdPartyClientStrict(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &summary); err != nil {
 		t.Fatalf("summary %q: %v", stdout.String(), err)
 	}
-	if len(summary.Results) != 10 {
-		t.Fatalf("answered %d of 10 charge-box actions: %s", len(summary.Results), stdout.String())
+	if len(summary.Results) != 10+3 {
+		t.Fatalf("answered %d of 13 charge-box actions (10 core, 3 security): %s", len(summary.Results), stdout.String())
 	}
 	sess, err := st.Store.GetSession(context.Background(), summary.TransactionID)
 	if err != nil || sess.Status != store.SessionFinished || sess.MeterStop == nil || *sess.MeterStop != 2500 {

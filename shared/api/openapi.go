@@ -21,9 +21,10 @@ var queryParams = map[string]map[string]any{
 	"status":      {"description": "Status filter.", "schema": map[string]any{"type": "string"}},
 	"chargeBoxId": {"description": "Only this charge box.", "schema": map[string]any{"type": "string"}},
 	"unsecured":   {"description": "true: only the charge boxes that connect without a password (security profile 0: registered with unsecured true, or stored without a password); false or absent: all.", "schema": map[string]any{"type": "boolean"}},
-	"from":        {"description": "Sessions started at or after this RFC 3339 time.", "schema": map[string]any{"type": "string", "format": "date-time"}},
+	"from":        {"description": "Sessions started (security events: timestamped) at or after this RFC 3339 time.", "schema": map[string]any{"type": "string", "format": "date-time"}},
+	"type":        {"description": "Security event type, exact (e.g. TamperDetectionActivated; the whitepaper's or a vendor's own), at most 50 characters.", "schema": map[string]any{"type": "string", "maxLength": 50}},
 	"kind":        {"description": "Anomaly kind: foreign-stop, orphan-stop, foreign-meter-values or unknown-meter-values.", "schema": map[string]any{"type": "string", "enum": anomalyKinds()}},
-	"to":          {"description": "Sessions started at or before this RFC 3339 time.", "schema": map[string]any{"type": "string", "format": "date-time"}},
+	"to":          {"description": "Sessions started (security events: timestamped) at or before this RFC 3339 time.", "schema": map[string]any{"type": "string", "format": "date-time"}},
 }
 
 var statusText = map[int]string{

@@ -48,10 +48,12 @@ type operation struct {
 	Aliases map[string]string
 	// Fix adjusts values the original system wrote differently (reset "soft").
 	Fix func(body map[string]any)
+	// Check validates the typed request beyond the OCPP schema (operationChecks).
+	Check func(req any) error
 }
 
 // operations are the 19 central-system-initiated actions (DataTransfer too, which both sides
-// may start), in kebab-case.
+// may start) and the security extension's, in kebab-case.
 var operations = func() []operation {
 	var ops []operation
 	for _, s := range ocpp.Actions() {
@@ -59,7 +61,7 @@ var operations = func() []operation {
 			continue
 		}
 		name := kebab(string(s.Action))
-		op := operation{Name: name, Action: s.Action, Aliases: originalFields[name]}
+		op := operation{Name: name, Action: s.Action, Aliases: originalFields[name], Check: operationChecks[s.Action]}
 		if s.Action == ocpp.Reset {
 			op.Fix = capitalize("type")
 		}
@@ -106,7 +108,14 @@ func parseOperation(op operation, raw []byte) (any, error) {
 	if op.Fix != nil {
 		op.Fix(body)
 	}
-	return decodeRequest(op.Action, body, used)
+	req, err := decodeRequest(op.Action, body, used)
+	if err == nil && op.Check != nil {
+		err = op.Check(req)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return req, nil
 }
 
 // rename replaces the original system's field names in body by OCPP's (aliases maps the one to

@@ -23,6 +23,9 @@ const (
 	KeyFrames = "ocpp.msgs"
 	// KeyConnectionEvents routes connect and disconnect events on ExchangeOCPP.
 	KeyConnectionEvents = "ocpp.connection-events"
+	// KeySecurityEvents routes the security events charge boxes report (the security
+	// extension's SecurityEventNotification) on ExchangeOCPP.
+	KeySecurityEvents = "ocpp.security-events"
 	// KeySessions routes finished sessions on ExchangeSessions.
 	KeySessions = "sessions.raw"
 
@@ -37,7 +40,7 @@ var Exchanges = []string{ExchangeOCPP, ExchangeSessions}
 
 // RoutingKeys lists, per exchange, the routing keys the publisher publishes with.
 var RoutingKeys = map[string][]string{
-	ExchangeOCPP:     {KeyFrames, KeyConnectionEvents},
+	ExchangeOCPP:     {KeyFrames, KeyConnectionEvents, KeySecurityEvents},
 	ExchangeSessions: {KeySessions},
 }
 

@@ -25,6 +25,11 @@ var effects = map[ocpp.Action]effect{
 	ocpp.SetChargingProfile:   answered(setChargingProfileEffect),
 	ocpp.ClearChargingProfile: answered(clearChargingProfileEffect),
 	ocpp.ChangeAvailability:   answered(changeAvailabilityEffect),
+	// The security extension (security.go).
+	ocpp.GetLog:                     answered(getLogEffect),
+	ocpp.SignedUpdateFirmware:       answered(signedUpdateFirmwareEffect),
+	ocpp.GetInstalledCertificateIds: answered(getInstalledCertificateIdsEffect),
+	ocpp.InstallCertificate:         answered(installCertificateEffect),
 }
 
 func (s *Service) applyEffect(ctx context.Context, cmd store.Command) error {

@@ -91,6 +91,10 @@ var handlers = map[ocpp.Action]handler{
 	ocpp.DataTransfer:                  typed((*Service).dataTransfer),
 	ocpp.DiagnosticsStatusNotification: typed((*Service).diagnosticsStatusNotification),
 	ocpp.FirmwareStatusNotification:    typed((*Service).firmwareStatusNotification),
+	// The security extension (security.go).
+	ocpp.SecurityEventNotification:        typed((*Service).securityEventNotification),
+	ocpp.SignedFirmwareStatusNotification: typed((*Service).signedFirmwareStatusNotification),
+	ocpp.LogStatusNotification:            typed((*Service).logStatusNotification),
 }
 
 // Receive handles one frame and returns the frame to send back, nil when none is due (the

@@ -3,7 +3,7 @@ package ocpp
 // Action is the name of an OCPP 1.6 operation as it appears in a CALL. It is case-sensitive.
 type Action string
 
-// The 28 OCPP 1.6 actions.
+// The 28 OCPP 1.6 actions (the security extension's are in security_messages.go).
 const (
 	Authorize                     Action = "Authorize"
 	BootNotification              Action = "BootNotification"
@@ -113,9 +113,12 @@ var specs = []Spec{
 	spec[UpdateFirmwareRequest, UpdateFirmwareResponse](UpdateFirmware, CentralSystem),
 }
 
+// allSpecs are the core actions, then the security extension's.
+var allSpecs = append(specs[:len(specs):len(specs)], securitySpecs...)
+
 var specByName = func() map[string]Spec {
-	m := make(map[string]Spec, len(specs))
-	for _, s := range specs {
+	m := make(map[string]Spec, len(allSpecs))
+	for _, s := range allSpecs {
 		m[string(s.Action)] = s
 	}
 	return m
@@ -127,10 +130,11 @@ func Lookup(action string) (Spec, bool) {
 	return s, ok
 }
 
-// Actions returns all 28 actions in a stable order: charge box initiated first, then
-// DataTransfer, then central system initiated. The slice is a copy.
+// Actions returns every action in a stable order: the 28 core actions (charge box initiated
+// first, then DataTransfer, then central system initiated), then the security extension's
+// (charge box initiated first). The slice is a copy.
 func Actions() []Spec {
-	out := make([]Spec, len(specs))
-	copy(out, specs)
+	out := make([]Spec, len(allSpecs))
+	copy(out, allSpecs)
 	return out
 }

@@ -12,8 +12,8 @@ import (
 
 func TestActions(t *testing.T) {
 	specs := ocpp.Actions()
-	if len(specs) != 28 {
-		t.Fatalf("%d actions, want 28", len(specs))
+	if len(specs) != 28+9 {
+		t.Fatalf("%d actions, want 28 and the security extension's 9", len(specs))
 	}
 	counts := map[ocpp.Initiator]int{}
 	for i, s := range specs {
@@ -37,7 +37,7 @@ func TestActions(t *testing.T) {
 			t.Errorf("order of Actions is not stable at %d", i)
 		}
 	}
-	if counts[ocpp.ChargeBox] != 9 || counts[ocpp.CentralSystem] != 18 || counts[ocpp.Both] != 1 {
+	if counts[ocpp.ChargeBox] != 9+3 || counts[ocpp.CentralSystem] != 18+6 || counts[ocpp.Both] != 1 {
 		t.Errorf("initiators = %v", counts)
 	}
 	dt, _ := ocpp.Lookup("DataTransfer")

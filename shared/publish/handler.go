@@ -178,7 +178,13 @@ func (h *handler) round(ctx context.Context, boxes []*box) (int, bool) {
 			// hold back every later record of the box (sessions too) for a binding that may
 			// never come, so the message is logged as dropped and the box goes on.
 			m := round[k]
-			h.log.Error(UnroutableLog,
+			msg, level := UnroutableLog, slog.LevelError
+			if m.RoutingKey == bus.KeySecurityEvents {
+				// A routing key added with the security extension: a deployment whose
+				// consumers do not bind it drops these without the unroutable alarm.
+				msg, level = UnboundSecurityEventLog, slog.LevelInfo
+			}
+			h.log.Log(ctx, level, msg,
 				"exchange", m.Exchange, "routingKey", m.RoutingKey, "messageId", m.MessageID, "chargeBoxId", b.id)
 		case merr != nil:
 			h.fail(b, merr)
@@ -329,7 +335,7 @@ func (h *handler) build(ctx context.Context, rec events.DynamoDBEventRecord) ([]
 		if err != nil {
 			return nil, malformed("frame-log row %s/%s: %w", row.ChargeBoxID, row.Seq, err)
 		}
-		return msgs, nil
+		return append(msgs, securityEventMessages(row)...), nil
 	}
 	return h.buildSession(ctx, rec, fallback)
 }

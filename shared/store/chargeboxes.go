@@ -53,6 +53,9 @@ type ChargeBox struct {
 	// Availability is the availability last requested per connector id ("0" is the box) by a
 	// ChangeAvailability the box accepted or scheduled.
 	Availability map[string]Availability `dynamodbav:"availability,omitempty"`
+
+	// SecurityState is what the security extension's messages told (securitystate.go).
+	SecurityState
 }
 
 // ConfigValue is one cached configuration key; Value is nil when the box reported none.

@@ -144,10 +144,25 @@ var Anomalies = Table{
 	Indexes: []Index{{Name: "byKind", PartitionKey: s("kind"), SortKey: ps("detectedAt")}},
 }
 
+// SecurityEvents holds the SecurityEventNotifications of the security extension: one item per
+// event of a box (eventKey is "<timestamp>#<uniqueId>", so a resent frame lands on the same
+// item). byType lists one type fleet-wide and byTime the whole fleet, both in time order; the
+// fleet partition has one value ("all"): security events, a few per box and day, stay far below
+// DynamoDB's 1,000 write units per second of one partition
+// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/warm-throughput-scenarios.html).
+// No stream: the publisher derives the security-event message from the frame log.
+var SecurityEvents = Table{
+	Name: "security-events", PartitionKey: s("chargeBoxId"), SortKey: ps("eventKey"),
+	Indexes: []Index{
+		{Name: "byType", PartitionKey: s("type"), SortKey: ps("eventKey")},
+		{Name: "byTime", PartitionKey: s("fleet"), SortKey: ps("eventKey")},
+	},
+}
+
 // CounterKey is the TransactionStarts item that holds the last transaction id given out.
 const CounterKey = "#counter"
 
 // All lists every table, in a fixed order.
 func All() []Table {
-	return []Table{ChargeBoxes, Connections, Connectors, IDTags, Sessions, TransactionStarts, MeterValues, Messages, Commands, Reservations, ChargingProfiles, EVSEs, Anomalies}
+	return []Table{ChargeBoxes, Connections, Connectors, IDTags, Sessions, TransactionStarts, MeterValues, Messages, Commands, Reservations, ChargingProfiles, EVSEs, Anomalies, SecurityEvents}
 }

@@ -5,7 +5,7 @@
 //   node chargebox.js ws://127.0.0.1:8080/ocpp CHARGEBOX-ID
 //
 // It boots, reports status, authorizes, runs a transaction with meter values, stops it, sends a
-// heartbeat and each remaining charge-box-initiated message, answers any CALL from the central
+// heartbeat and each remaining charge-box-initiated message (the security extension's too), answers any CALL from the central
 // system with a valid response, and prints a JSON summary. Exit code 0 means no protocol error.
 'use strict';
 const { RPCClient } = require('ocpp-rpc');
@@ -32,6 +32,13 @@ const answers = {
   GetCompositeSchedule: { status: 'Rejected' },
   GetDiagnostics: {},
   UpdateFirmware: {},
+  // The security extension.
+  InstallCertificate: { status: 'Accepted' },
+  DeleteCertificate: { status: 'NotFound' },
+  GetInstalledCertificateIds: { status: 'NotFound' },
+  GetLog: { status: 'Accepted', filename: 'security.log' },
+  SignedUpdateFirmware: { status: 'Accepted' },
+  ExtendedTriggerMessage: { status: 'Accepted' },
 };
 
 async function main() {
@@ -66,6 +73,9 @@ async function main() {
   await call('DataTransfer', { vendorId: 'com.example', messageId: 'hello', data: 'x' });
   await call('DiagnosticsStatusNotification', { status: 'Idle' });
   await call('FirmwareStatusNotification', { status: 'Idle' });
+  await call('SecurityEventNotification', { type: 'StartupOfTheDevice', timestamp: now(), techInfo: 'ocpp-rpc strict run' });
+  await call('SignedFirmwareStatusNotification', { status: 'Idle' });
+  await call('LogStatusNotification', { status: 'Idle' });
   await cli.close({ code: 1000 });
   console.log(JSON.stringify({ identity, transactionId: start.transactionId, results, received }));
 }

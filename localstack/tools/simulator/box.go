@@ -88,6 +88,7 @@ type box struct {
 	config           map[string]*configKey
 	localListVersion int
 	profiles         map[int]ocpp.ChargingProfile
+	certs            map[ocpp.CertificateUse][]ocpp.CertificateHashData // security.go
 
 	misbehave     bool
 	nextMisbehave time.Time

@@ -39,6 +39,12 @@ func defaultConfig(cfg Config) map[string]*configKey {
 		"ChargeProfileMaxStackLevel":        {value: "8", readonly: true},
 		"ReserveConnectorZeroSupported":     {value: "false", readonly: true},
 		"StopTransactionOnEVSideDisconnect": {value: "true"},
+		// The security extension's keys a box reports (AuthorizationKey is write-only: never).
+		"SecurityProfile":                {value: securityProfile(cfg)},
+		"CpoName":                        {value: "Simulated CPO"},
+		"AdditionalRootCertificateCheck": {value: "false", readonly: true},
+		"CertificateSignedMaxChainSize":  {value: "10000", readonly: true},
+		"CertificateStoreMaxLength":      {value: fmt.Sprint(maxCertificates), readonly: true},
 	}
 }
 
@@ -47,7 +53,7 @@ func defaultConfig(cfg Config) map[string]*configKey {
 type remoteHandler func(b *box, req any) any
 
 // remoteHandlers covers every action the central system may send: the 18 central-system
-// actions and DataTransfer. It is filled in init because the handlers (Reset reboots the box,
+// actions, DataTransfer and the security extension's. It is filled in init because the handlers (Reset reboots the box,
 // which answers CALLs again) refer back to it.
 var remoteHandlers map[ocpp.Action]remoteHandler
 
@@ -72,6 +78,13 @@ func init() {
 		ocpp.TriggerMessage:         remote((*box).triggerMessage),
 		ocpp.UnlockConnector:        remote((*box).unlockConnector),
 		ocpp.UpdateFirmware:         remote((*box).updateFirmware),
+		// The security extension (security.go).
+		ocpp.InstallCertificate:         remote((*box).installCertificate),
+		ocpp.DeleteCertificate:          remote((*box).deleteCertificate),
+		ocpp.GetInstalledCertificateIds: remote((*box).getInstalledCertificateIds),
+		ocpp.GetLog:                     remote((*box).getLog),
+		ocpp.SignedUpdateFirmware:       remote((*box).signedUpdateFirmware),
+		ocpp.ExtendedTriggerMessage:     remote((*box).extendedTriggerMessage),
 	}
 }
 

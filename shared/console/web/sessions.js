@@ -138,7 +138,7 @@ function Plot({ data }) {
       width: width(),
       height: 300,
       series: [{}, { label: 'Energy (kWh)', stroke: '#1f6f43', width: 2, scale: 'kWh', spanGaps: true }, { label: 'Power (kW)', stroke: '#b04a00', width: 2, scale: 'kW', spanGaps: true }],
-      axes: [{}, { scale: 'kWh', label: 'kWh' }, { scale: 'kW', label: 'kW', side: 1, grid: { show: false } }],
+      axes: [{}, { scale: 'kWh', label: 'Energy (kWh)', size: 80 }, { scale: 'kW', label: 'Power (kW)', side: 1, size: 60, grid: { show: false } }],
     }, data, el.current);
     const resize = () => plot.current.setSize({ width: width(), height: 300 });
     addEventListener('resize', resize);

@@ -1,5 +1,6 @@
 // The frame log of one box, newest first: each row is an exchange (a CALL with the answer to
-// it) or a connection event; frames are pretty-printed. New rows arrive by polling.
+// it) or a connection event, one line each that opens to the frames pretty-printed. New rows
+// arrive by polling and are highlighted.
 import { useRef } from 'preact/hooks';
 import { get, enc } from './api.js';
 import { html, usePoll, ErrorBox, Time, Refreshed } from './ui.js';
@@ -64,10 +65,11 @@ export function FrameLog({ id }) {
     ${!data && html`<${ErrorBox} error=${error} />`}
     ${data && rows.length === 0 && html`<p class="muted">No frame yet.</p>`}
     <ol class="frames" aria-live="polite">${rows.map((r) => html`<li key=${r.seq} class=${fresh.has(r.seq) ? 'fresh' : ''}>
-      <div class="frame-head"><${Time} at=${r.occurredAt} /> <strong>${rowTitle(r)}</strong></div>
+      <details><summary class="frame-head"><${Time} at=${r.occurredAt} /> <strong>${rowTitle(r)}</strong></summary>
       ${(r.frames || []).map((f) => html`<div class=${'frame t' + f.messageType}>
         <span class="frame-meta">${TYPES[f.messageType] || f.messageType} ${f.direction === FROM_BOX ? 'from box' : 'to box'} ${f.uniqueId}</span>
         <pre class="json">${pretty(f.raw)}</pre></div>`)}
+      </details>
     </li>`)}</ol>
   </section>`;
 }

@@ -56,7 +56,7 @@ export function Sessions() {
   const v = f.values;
   return html`<h1>Sessions</h1>
     <form class="filters" onSubmit=${(e) => load(e)} aria-label="Filter sessions">
-      <${Field} label="Status" name="status" value=${v.status} onInput=${f.set('status')} options=${['', 'running', 'finished', 'abandoned']} error=${f.error} />
+      <${Field} label="Status" name="status" value=${v.status} onInput=${f.set('status')} options=${[['', 'any'], 'running', 'finished', 'abandoned']} error=${f.error} />
       <${Field} label="Charge box" name="chargeBoxId" value=${v.chargeBoxId} onInput=${f.set('chargeBoxId')} error=${f.error} />
       <${Field} label="Started from" name="from" type="datetime-local" value=${v.from} onInput=${f.set('from')} error=${f.error} />
       <${Field} label="Started before" name="to" type="datetime-local" value=${v.to} onInput=${f.set('to')} error=${f.error} />

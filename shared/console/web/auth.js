@@ -7,7 +7,7 @@
 // into a URL.
 import { AwsClient } from 'aws4fetch';
 import { UserManager, WebStorageStateStore } from 'oidc-client-ts';
-import { configure, get } from './api.js';
+import { configure } from './api.js';
 
 const TOKEN_KEY = 'console.token';
 
@@ -28,13 +28,12 @@ export async function restore(cfg) {
 // whether it is the operator's token or the read-only one.
 export async function localSignIn(cfg, token) {
   configure(cfg.api, (url, init) => fetch(url, { ...init, headers: { ...init.headers, Authorization: `Bearer ${token}` } }));
-  let role = 'viewer';
   const res = await fetch(cfg.api.replace(/\/$/, '') + '/summary', { headers: { Authorization: `Bearer ${token}` } });
   if (!res.ok) {
     const body = await res.json().catch(() => ({}));
     throw new Error(body.error || body.message || `HTTP ${res.status}`);
   }
-  role = res.headers.get('X-Local-Role') === 'operator' ? 'operator' : 'viewer';
+  const role = res.headers.get('X-Local-Role') === 'operator' ? 'operator' : 'viewer';
   sessionStorage.setItem(TOKEN_KEY, token);
   return {
     role,
@@ -135,6 +134,3 @@ async function identityCall(cfg, target, body) {
   if (!res.ok) throw new Error(`Cognito identity ${target}: ${out.message || out.__type || res.status}`);
   return out;
 }
-
-// ping is a cheap authenticated read the shell uses to tell that the session still works.
-export const ping = () => get('/summary');

@@ -115,7 +115,7 @@ export function BoxForm({ box, onClose, onSaved }) {
     <h2>${isNew ? 'Add a charge box' : 'Edit ' + box.chargeBoxId}</h2>
     ${isNew && html`<${Field} label="Charge box id" name="id" value=${v.id} onInput=${f.set('id')} error=${f.error} required />`}
     <${Field} label="Registration status" name="registrationStatus" value=${v.registrationStatus} onInput=${f.set('registrationStatus')} error=${f.error} options=${['Accepted', 'Pending', 'Rejected']} />
-    <${Field} label="Unsecured (no password: security profile 0)" name="unsecured" type="checkbox" value=${v.unsecured} onInput=${f.set('unsecured')} error=${f.error} />
+    <${Field} label=${isNew ? 'Unsecured (no password: security profile 0)' : 'Make unsecured (remove the password: security profile 0)'} name="unsecured" type="checkbox" value=${v.unsecured} onInput=${f.set('unsecured')} error=${f.error} />
     ${!v.unsecured && !isNew && html`<${Field} label="Set a new password" name="setPassword" type="checkbox" value=${v.setPassword} onInput=${(x) => f.setValues((s) => ({ ...s, setPassword: x, password: x ? newPassword() : '' }))} />`}
     ${!v.unsecured && v.setPassword && html`<div class="row"><${Field} label="Password (generated here; shown once after saving)" name="password" value=${v.password} onInput=${f.set('password')} error=${f.error} autocomplete="off" hint="16 to 40 characters" />
       <button type="button" onClick=${() => f.set('password')(newPassword())}>Generate another</button></div>`}

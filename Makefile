@@ -7,13 +7,13 @@ export LOCAL_DIR
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .DEFAULT_GOAL := help
-.PHONY: help local box test test-unit fuzz build lint fmt vet invoke clean synth bootstrap deploy simulate load bench calls cost lambda-perf
+.PHONY: help local box test test-unit fuzz build lint fmt vet invoke clean synth bootstrap deploy simulate load bench calls cost lambda-perf console
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 # Built, then run (not `go run`, which exits 1 after any Ctrl-C whatever the program returns).
-local: ## run the whole system on this machine (DynamoDB Local, gateway, HTTP API, publisher); Ctrl-C stops it
+local: console ## run the whole system on this machine (DynamoDB Local, gateway, HTTP API, publisher); Ctrl-C stops it
 	@$(GO) build -o $(LOCAL_DIR)/bin/localstack ./localstack
 	$(LOCAL_DIR)/bin/localstack run
 
@@ -25,10 +25,10 @@ box: ## one simulated charge box ID (default CP001) at URL, connected until Ctrl
 
 GOTESTSUM := $(GO) run gotest.tools/gotestsum@v1.13.0
 
-test: ## run every test against real local services (starts DynamoDB Local and RabbitMQ)
+test: console ## run every test against real local services (starts DynamoDB Local and RabbitMQ)
 	$(GO) run ./localstack exec -- $(GOTESTSUM) --format pkgname-and-test-fails --format-hide-empty-pkg -- -count=1 -timeout 15m ./...
 
-test-unit: ## the tests that need no service: DynamoDB Local and RabbitMQ tests skip, the load test too (-short)
+test-unit: console ## the tests that need no service: DynamoDB Local and RabbitMQ tests skip, the load test too (-short)
 	CI=false DYNAMODB_ENDPOINT= AMQP_URL= $(GO) test -short ./...
 
 fuzz: ## fuzz frame parsing, action decoding and MeterValues packing for FUZZTIME each (default 30s)
@@ -36,13 +36,24 @@ fuzz: ## fuzz frame parsing, action decoding and MeterValues packing for FUZZTIM
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRequest$$' -fuzztime $${FUZZTIME:-30s} ./shared/ocpp/
 	$(GO) test -run '^$$' -fuzz '^FuzzPackMeterValues$$' -fuzztime $${FUZZTIME:-30s} ./shared/store/
 
-build: ## build every Lambda (linux/arm64, provided.al2023) into build/<fn>/bootstrap and build/<fn>.zip
+build: console ## build every Lambda (linux/arm64, provided.al2023) into build/<fn>/bootstrap and build/<fn>.zip
 	@set -e; for fn in $(FUNCTIONS); do \
 	  [ -d functions/$$fn ] || continue; \
 	  CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' -o build/$$fn/bootstrap ./functions/$$fn; \
 	  (cd build/$$fn && rm -f ../$$fn.zip && zip -q -X ../$$fn.zip bootstrap 2>/dev/null || python3 -c "import zipfile,sys; z=zipfile.ZipFile('../$$fn.zip','w',zipfile.ZIP_DEFLATED); z.write('bootstrap'); z.close()"); \
 	  echo "build/$$fn.zip $$(stat -c %s build/$$fn.zip) bytes"; \
 	done
+
+# The operator console (shared/console): npm ci when the lock file changed, then esbuild into
+# shared/console/dist, which the local stack embeds and the CDK stack deploys (docs/console.md).
+CONSOLE := shared/console
+console: $(CONSOLE)/dist/index.html ## build the operator console into shared/console/dist (npm ci, esbuild)
+
+$(CONSOLE)/node_modules/.package-lock.json: $(CONSOLE)/package-lock.json
+	cd $(CONSOLE) && npm ci --no-audit --no-fund --loglevel=error
+
+$(CONSOLE)/dist/index.html: $(CONSOLE)/node_modules/.package-lock.json $(CONSOLE)/build.mjs $(wildcard $(CONSOLE)/web/*)
+	cd $(CONSOLE) && node build.mjs
 
 invoke: ## run one sample event through a handler on a throwaway DynamoDB Local (not make local's): make invoke FN=message EVENT=events/message/heartbeat.json
 	@[ -n "$(FN)" ] && [ -n "$(EVENT)" ] || { echo "usage: make invoke FN=<function> EVENT=<file>"; exit 2; }

@@ -119,10 +119,11 @@ func run(ctx context.Context) error {
 		publishing = "none: no RabbitMQ on " + defaultBroker + " and AMQP_URL is unset (or off), so each message that would be published is printed here"
 	}
 	st, err := stack.Start(ctx, cfg, stack.Options{
-		WSAddr:   envOr("WS_ADDR", "127.0.0.1:8080"),
-		HTTPAddr: envOr("HTTP_ADDR", "127.0.0.1:8081"),
-		Publish:  true,
-		PrintTo:  os.Stdout,
+		WSAddr:      envOr("WS_ADDR", "127.0.0.1:8080"),
+		HTTPAddr:    envOr("HTTP_ADDR", "127.0.0.1:8081"),
+		Publish:     true,
+		PrintTo:     os.Stdout,
+		ViewerToken: os.Getenv("VIEWER_TOKEN"),
 	}, log)
 	if err != nil {
 		return err
@@ -133,11 +134,14 @@ Local OCPP 1.6-J central system running.
   Management API:  %s/@connections/{connectionId}
   Operator API:    %s   (Authorization: Bearer $API_TOKEN)
   API_TOKEN:       %s
+  Console:         %s   (sign in with API_TOKEN)
+  VIEWER_TOKEN:    %s
   DynamoDB:        %s (tables prefixed %q)
   Publishing to:   %s
 Ctrl-C stops everything. For the README's examples, in another terminal:
   export API=%s%s
-`, st.WSURL, st.ManagementURL, st.HTTPURL, tokenNote(cfg.APIToken, st.Config.APIToken), endpoint, cfg.TablePrefix, publishing,
+`, st.WSURL, st.ManagementURL, st.HTTPURL, tokenNote(cfg.APIToken, st.Config.APIToken),
+		st.ConsoleURL, viewerNote(os.Getenv("VIEWER_TOKEN"), st.ViewerToken), endpoint, cfg.TablePrefix, publishing,
 		st.HTTPURL, exportedToken(cfg.APIToken, st.Config.APIToken))
 	<-ctx.Done()
 	fmt.Println("\nstopping...")
@@ -306,4 +310,12 @@ func tokenNote(fromEnv, used string) string {
 		return "from the environment"
 	}
 	return used + "   (generated; export API_TOKEN=" + used + ")"
+}
+
+// viewerNote shows a generated read-only token (GET routes only), never one from the environment.
+func viewerNote(fromEnv, used string) string {
+	if fromEnv != "" {
+		return "from the environment (read-only: GET routes)"
+	}
+	return used + "   (generated; read-only: GET routes, e.g. a viewer's console sign-in)"
 }

@@ -6,7 +6,6 @@ package stack
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -52,6 +51,8 @@ type Options struct {
 	// StreamMaxRecordAge is the stream reader's maximum record age (streams.Options); zero
 	// retries until the stream trims the record, as the deployed mapping does.
 	StreamMaxRecordAge time.Duration
+	// ViewerToken is the read-only bearer token (GET routes only); generated when empty.
+	ViewerToken string
 }
 
 // Stack is a running local stack.
@@ -64,6 +65,10 @@ type Stack struct {
 	ManagementURL string
 	// HTTPURL is the operator API's base URL.
 	HTTPURL string
+	// ConsoleURL is the operator console, served beside the API (same origin).
+	ConsoleURL string
+	// ViewerToken is the read-only token: it may call GET routes only.
+	ViewerToken string
 
 	ws        *apigw.Server
 	pub       bus.Publisher
@@ -108,6 +113,10 @@ func (s *Stack) start(ctx context.Context, cfg config.Config, opts Options) erro
 	if cfg.APIToken == "" {
 		cfg.APIToken = newToken()
 	}
+	s.ConsoleURL = s.HTTPURL + consolePath
+	if s.ViewerToken = opts.ViewerToken; s.ViewerToken == "" {
+		s.ViewerToken = newToken()
+	}
 	s.Config = cfg
 	log := s.log
 
@@ -134,29 +143,9 @@ func (s *Stack) start(ctx context.Context, cfg config.Config, opts Options) erro
 		}
 	}
 	s.serve(wsLn, s.ws)
-	s.serve(httpLn, bearer(cfg.APIToken, httpapi.New(api.FromConfig(cfg, env.Store, env.AWS, log).Handle, httpapi.Options{Logger: log})))
+	s.serve(httpLn, withConsole(httpapi.Bearer(httpapi.Tokens{Operator: cfg.APIToken, Viewer: s.ViewerToken},
+		httpapi.New(api.FromConfig(cfg, env.Store, env.AWS, log).Handle, httpapi.Options{Logger: log}))))
 	return nil
-}
-
-// bearer stands in for the HTTP API's IAM authorization: every route but GET /health needs
-// "Authorization: Bearer <token>" (compared in constant time). On AWS the gateway checks
-// SigV4 and the function never sees unauthenticated requests.
-func bearer(token string, next http.Handler) http.Handler {
-	want := []byte("Bearer " + token)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet && r.URL.Path == "/health" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
-			w.Header().Set("Content-Type", "application/json")
-			w.Header().Set("WWW-Authenticate", "Bearer")
-			w.WriteHeader(http.StatusUnauthorized)
-			_, _ = w.Write([]byte(`{"error":"missing or invalid bearer token"}`))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 // newToken returns a random operator token for a stack started without API_TOKEN.

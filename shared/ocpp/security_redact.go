@@ -78,7 +78,7 @@ func redactValue(v any) bool {
 func containsFold(s []byte, sub string) bool {
 	n := len(sub)
 	for i := 0; i+n <= len(s); i++ {
-		if (s[i]|0x20) != (sub[0]|0x20) {
+		if (s[i] | 0x20) != (sub[0] | 0x20) {
 			continue
 		}
 		if strings.EqualFold(string(s[i:i+n]), sub) {

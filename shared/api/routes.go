@@ -65,6 +65,7 @@ func Routes() []Route {
 		{Method: "PUT", Path: "/id-tags/{idTag}", Summary: "Add or update an id tag", Tag: "registry", Body: IDTagBody{}, Status: 200, Errors: []int{400}, handle: putIDTag},
 		{Method: "DELETE", Path: "/id-tags/{idTag}", Summary: "Remove an id tag", Tag: "registry", Status: 204, Errors: []int{404}, handle: deleteIDTag},
 	}
+	routes = append(routes, securityRoutes()...)
 	for _, op := range operations {
 		routes = append(routes, Route{
 			Method: "POST", Path: "/charge-boxes/{id}/remote/" + op.Name, Summary: "Send " + string(op.Action) + " and return the box's answer",

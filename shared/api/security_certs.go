@@ -120,4 +120,3 @@ func refuseSecretChange(action ocpp.Action, req any) error {
 	}
 	return invalid("key", "AuthorizationKey is changed only with POST /charge-boxes/{id}/authorization-key, which keeps the box's password in step")
 }
-

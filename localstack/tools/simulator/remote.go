@@ -72,6 +72,7 @@ func init() {
 		ocpp.TriggerMessage:         remote((*box).triggerMessage),
 		ocpp.UnlockConnector:        remote((*box).unlockConnector),
 		ocpp.UpdateFirmware:         remote((*box).updateFirmware),
+		ocpp.CertificateSigned:      remote((*box).certificateSigned),
 	}
 }
 

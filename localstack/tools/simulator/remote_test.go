@@ -57,8 +57,8 @@ func TestEveryRemoteOperationIsAnsweredValidly(t *testing.T) {
 			}
 		}
 	}
-	if n != 19 {
-		t.Errorf("%d central-system actions, want 19", n)
+	if n != 20 {
+		t.Errorf("%d central-system actions, want 20 (19 core, CertificateSigned)", n)
 	}
 }
 

@@ -93,6 +93,7 @@ func propsFromContext(get func(string) string) (CentralSystemStackProps, error) 
 		DomainName:     r.String("domainName", ""),
 		CertificateArn: r.String("certificateArn", ""),
 		AlarmEmail:     r.String("alarmEmail", ""),
+		Security:       securityFromContext(&r),
 	}
 	if r.Bool("destroyOnRemoval", false) {
 		p.RemovalPolicy = awscdk.RemovalPolicy_DESTROY

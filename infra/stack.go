@@ -101,6 +101,9 @@ type CentralSystemStackProps struct {
 
 	// AlarmEmail, when set, subscribes this address to the alarm topic.
 	AlarmEmail string
+
+	// Security configures certificates, key rotation and security profile 3 (security.go).
+	Security SecurityProps
 }
 
 // ThrottleProps is a stage's default route throttle: Rate requests per second in steady state,
@@ -181,6 +184,7 @@ type CentralSystemStack struct {
 	Broker     *Broker
 	Edge       *Edge
 	Monitoring *Monitoring
+	Security   *Security
 }
 
 // logRetentions are the retention periods CloudWatch Logs accepts.
@@ -272,7 +276,7 @@ func (p CentralSystemStackProps) Validate() error {
 		bad("stage %q: want 1-32 letters, digits, - or _", p.Stage)
 	}
 	// The functions' settings are checked as the functions will read them.
-	env := commonEnvironment(p)
+	env := environment(p)
 	if _, err := config.Read(func(name string) string { return env[name] }); err != nil {
 		errs = append(errs, err)
 	}
@@ -313,6 +317,7 @@ func (p CentralSystemStackProps) Validate() error {
 	if (p.DomainName == "") != (p.CertificateArn == "") {
 		bad("custom domain: set both DomainName and CertificateArn, or neither")
 	}
+	errs = append(errs, validateSecurity(p.Security)...)
 	if p.CertificateArn != "" && !certificateArn.MatchString(p.CertificateArn) {
 		bad("certificate %q: CloudFront takes an ACM certificate ARN in us-east-1 (arn:aws:acm:us-east-1:...)", p.CertificateArn)
 	}
@@ -341,9 +346,11 @@ func NewCentralSystemStack(scope constructs.Construct, id string, props *Central
 	s := &CentralSystemStack{Stack: stack, Props: p}
 	s.Tables = newTables(stack, p)
 	s.WebSocket = newWebSocketAPI(stack, p)
+	s.Security = newSecurity(stack, p, s.WebSocket)
 	s.Broker = newBroker(stack, p)
 	s.Functions = newFunctions(stack, p, s.WebSocket, s.Broker)
 	s.Functions.grant(stack, s.Tables, s.WebSocket, s.Broker)
+	s.Security.grant(p, s.Functions)
 	addPublisherSources(stack, p, s.Functions, s.Tables)
 	s.WebSocket.route(s.Functions)
 	s.HTTPAPI = newHTTPAPI(stack, p, s.Functions.ByName[FnAPI])

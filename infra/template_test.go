@@ -32,6 +32,9 @@ var (
 	// accessible Amazon MQ broker.
 	ext, pub         *CentralSystemStack
 	extJSON, pubJSON template
+	// mtls turns on security profile 3 (client certificates through CloudFront; security.go).
+	mtls     *CentralSystemStack
+	mtlsJSON template
 )
 
 var extProps = CentralSystemStackProps{
@@ -83,6 +86,8 @@ var prodProps = CentralSystemStackProps{
 	WebSocketAccessLogs:   jsii.Bool(true),
 	APIGatewayAccountRole: jsii.Bool(false),
 	AccessLogRetention:    awslogs.RetentionDays_THREE_MONTHS,
+
+	Security: SecurityProps{CPOName: "ACME CPO", CASecretArn: testCASecret, CertificateValidity: 90 * 24 * time.Hour, AuthorizationKeyGrace: 2 * time.Hour},
 }
 
 func TestMain(m *testing.M) {
@@ -114,6 +119,9 @@ func TestMain(m *testing.M) {
 		e.AssetDir, u.AssetDir = assets, assets
 		ext = NewCentralSystemStack(app, "ext", &e)
 		pub = NewCentralSystemStack(app, "pub", &u)
+		mp := mtlsProps
+		mp.AssetDir = assets
+		mtls = NewCentralSystemStack(app, "mtls", &mp)
 		// Before the first synthesis, so the rule pack sees every stack (nag_test.go).
 		awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Reports: jsii.Bool(false)}), nil)
 		devTpl = assertions.Template_FromStack(dev.Stack, nil)
@@ -126,6 +134,9 @@ func TestMain(m *testing.M) {
 		}
 		if err == nil {
 			pubJSON, err = decode(assertions.Template_FromStack(pub.Stack, nil))
+		}
+		if err == nil {
+			mtlsJSON, err = decode(assertions.Template_FromStack(mtls.Stack, nil))
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)

@@ -199,5 +199,8 @@ func (s *Service) rotateKey(ctx context.Context, cmd store.Command) error {
 	return nil
 }
 
-// UseCA sets the CA source SignCertificate signs with (built where the AWS clients are).
-func (s *Service) UseCA(src certs.Source) { s.opts.Certificates.CA = src }
+// UseCA sets the CA source SignCertificate signs with (built where the AWS clients are) and the
+// CPO name CSRs must carry.
+func (s *Service) UseCA(src certs.Source, cpoName string) {
+	s.opts.Certificates.CA, s.opts.Certificates.CPOName = src, cpoName
+}

@@ -60,7 +60,7 @@ func caSource(s config.Security, awsCfg aws.Config) certs.Source {
 func (h *Handlers) WithAWS(cfg config.Config, awsCfg aws.Config) *Handlers {
 	sec := cfg.Security
 	ca := caSource(sec, awsCfg)
-	h.csms.UseCA(ca)
+	h.csms.UseCA(ca, sec.CPOName)
 	mgmt := apigatewaymanagementapi.NewFromConfig(awsCfg, func(o *apigatewaymanagementapi.Options) {
 		if cfg.ManagementEndpoint != "" {
 			o.BaseEndpoint = aws.String(cfg.ManagementEndpoint)

@@ -73,6 +73,7 @@ func newEdge(scope constructs.Construct, p CentralSystemStackProps, ws *WebSocke
 		DefaultBehavior: &awscloudfront.BehaviorOptions{
 			Origin: awscloudfrontorigins.NewHttpOrigin(jsii.String(ws.Domain), &awscloudfrontorigins.HttpOriginProps{
 				ProtocolPolicy: awscloudfront.OriginProtocolPolicy_HTTPS_ONLY,
+				CustomHeaders:  originHeaders(ws),
 			}),
 			// wss only: a plain ws:// charge box would send its Basic auth password in clear text.
 			ViewerProtocolPolicy: awscloudfront.ViewerProtocolPolicy_HTTPS_ONLY,
@@ -115,4 +116,12 @@ func newEdge(scope constructs.Construct, p CentralSystemStackProps, ws *WebSocke
 		domain = p.DomainName
 	}
 	return &Edge{Distribution: dist, Function: fn, DomainName: domain}
+}
+
+// originHeaders are the custom origin headers, nil when there are none.
+func originHeaders(ws *WebSocket) *map[string]*string {
+	if len(ws.OriginHeaders) == 0 {
+		return nil
+	}
+	return &ws.OriginHeaders
 }

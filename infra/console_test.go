@@ -535,7 +535,7 @@ func dependencyCycle(tp template) []string {
 }
 
 func TestNoDependencyCycle(t *testing.T) {
-	for name, tp := range map[string]template{"dev": devJSON, "prod": prodJSON, "ext": extJSON, "pub": pubJSON, "con": conJSON} {
+	for name, tp := range map[string]template{"dev": devJSON, "prod": prodJSON, "ext": extJSON, "pub": pubJSON, "con": conJSON, "mtls": mtlsJSON} {
 		if cycle := dependencyCycle(tp); cycle != nil {
 			t.Errorf("%s: dependency cycle %s", name, strings.Join(cycle, " -> "))
 		}

@@ -79,6 +79,15 @@ func commonEnvironment(p CentralSystemStackProps) map[string]string {
 	}
 }
 
+// environment is commonEnvironment with the security extension's settings (security.go).
+func environment(p CentralSystemStackProps) map[string]string {
+	env := commonEnvironment(p)
+	for k, v := range securityEnvironment(p.Security) {
+		env[k] = v
+	}
+	return env
+}
+
 func newFunctions(scope constructs.Construct, p CentralSystemStackProps, ws *WebSocket, broker *Broker) *Functions {
 	f := &Functions{ByName: map[string]awslambda.Function{}, Roles: map[string]awsiam.Role{}, LogGroups: map[string]awslogs.LogGroup{}}
 	for _, spec := range functionSpecs {
@@ -97,7 +106,7 @@ func newFunctions(scope constructs.Construct, p CentralSystemStackProps, ws *Web
 		})
 		logGroup.GrantWrite(role)
 
-		env := commonEnvironment(p)
+		env := environment(p)
 		if spec.management {
 			env["MANAGEMENT_ENDPOINT"] = ws.ManagementEndpoint
 		}

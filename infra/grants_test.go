@@ -172,6 +172,7 @@ func (g *grantsRun) authorizer() *recorder {
 			t.Fatal(err)
 		}
 	}
+	g.authorizerKeyGrace(g.handlers(st))
 	return r
 }
 
@@ -202,6 +203,7 @@ func (g *grantsRun) message() *recorder {
 		send(f)
 	}
 	g.answerEveryCommand(send)
+	g.signCertificate(h, send)
 	// A box that connected while Rejected: its requests read its current registration.
 	if _, err := admin.CreateChargeBox(ctx, store.ChargeBox{ChargeBoxID: "REJ1", RegistrationStatus: "Rejected"}, now); err != nil {
 		t.Fatal(err)

@@ -98,6 +98,7 @@ func propsFromContext(get func(string) string) (CentralSystemStackProps, error) 
 		AlarmEmail:     r.String("alarmEmail", ""),
 		Console:        jsii.Bool(r.Bool("console", true)),
 		ConsoleDir:     r.String("consoleDir", "../shared/console/dist"), // from infra/, like assetDir
+		Security:       securityFromContext(&r),
 	}
 	if r.Bool("destroyOnRemoval", false) {
 		p.RemovalPolicy = awscdk.RemovalPolicy_DESTROY

@@ -52,9 +52,13 @@ func suppressNag(s *CentralSystemStack) {
 		reason: "GET /health is the unauthenticated liveness probe for load balancers and monitors; it returns no data (every other route needs SigV4)"})
 
 	for _, method := range []string{"GET", "POST", "DELETE"} {
-		suppress("ApiRole", nagFinding{rule: "AwsSolutions-IAM5",
-			appliesTo: []string{"Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<" + logicalID(s.Stack, s.WebSocket.API) + ">/" + stage + "/" + method + "/@connections/*"},
-			reason:    "The connection ids the API posts to exist only at run time; the grant is limited to this API, this stage and the @connections resource"})
+		// The message function posts the answer to an accepted SignCertificate and then
+		// CertificateSigned to the box's own connection.
+		for _, role := range []string{"ApiRole", "MessageRole"} {
+			suppress(role, nagFinding{rule: "AwsSolutions-IAM5",
+				appliesTo: []string{"Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<" + logicalID(s.Stack, s.WebSocket.API) + ">/" + stage + "/" + method + "/@connections/*"},
+				reason:    "The connection ids the function posts to exist only at run time; the grant is limited to this API, this stage and the @connections resource"})
+		}
 	}
 	suppress("PublisherRole", nagFinding{rule: "AwsSolutions-IAM5", appliesTo: []string{"Resource::*"},
 		reason: "Lambda's VPC network interface actions (ec2:CreateNetworkInterface, Describe*...) take no resource ARN known at synth time"})
@@ -67,6 +71,8 @@ func suppressNag(s *CentralSystemStack) {
 	suppress("ApiGatewayCloudWatchRole", nagFinding{rule: "AwsSolutions-IAM4",
 		appliesTo: []string{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"},
 		reason:    "AWS's own policy for the API Gateway account CloudWatch Logs role, as the API Gateway developer guide prescribes; it grants only log writes"})
+	suppress("OriginVerifySecret", nagFinding{rule: "AwsSolutions-SMG4",
+		reason: "CloudFront reads the value only when CloudFormation deploys the distribution (a dynamic reference): a rotation would change the secret without changing the header CloudFront sends; redeploy to rotate"})
 	suppress("BrokerSecret", nagFinding{rule: "AwsSolutions-SMG4",
 		reason: "The password reaches Amazon MQ only when CloudFormation creates or updates the broker user: a rotation would change the secret without changing the broker's password"})
 	suppress("Vpc", nagFinding{rule: "AwsSolutions-VPC7",

@@ -14,7 +14,7 @@ import (
 // stack the tests build. Any error it reports that nagSuppress (nag.go) does not suppress, with
 // its reason, fails here.
 func TestNagAwsSolutions(t *testing.T) {
-	for _, s := range []*CentralSystemStack{dev, prod, ext, pub, con} {
+	for _, s := range []*CentralSystemStack{dev, prod, ext, pub, con, mtls} {
 		t.Run(s.Props.Stage, func(t *testing.T) {
 			errs := assertions.Annotations_FromStack(s.Stack).FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
 			var lines []string

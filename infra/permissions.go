@@ -41,16 +41,18 @@ type Access struct {
 // Stream reads of the publisher are granted by its event source mappings (tables with Stream).
 var FunctionAccess = map[string]Access{
 	FnAuthorizer: {Tables: map[string][]string{
-		// PutItem: auto-registration of unknown charge boxes.
-		tables.ChargeBoxes.Name: {GetItem, PutItem},
+		// PutItem: auto-registration of unknown charge boxes; UpdateItem: the first connection
+		// with a rotated AuthorizationKey ends the previous key's grace.
+		tables.ChargeBoxes.Name: {GetItem, PutItem, UpdateItem},
 	}},
 	// connect writes the connection row and its "connected" event in one transaction.
 	FnConnect: {Tables: map[string][]string{
 		tables.Connections.Name: {PutItem},
 		tables.Messages.Name:    {PutItem},
 	}},
-	// message answers through the route response, so it never posts to a connection.
-	FnMessage: {Tables: map[string][]string{
+	// message answers through the route response; it posts to a connection only after a
+	// SignCertificate it accepted: the answer, then CertificateSigned (a pending command).
+	FnMessage: {ManageConnections: true, Tables: map[string][]string{
 		tables.ChargeBoxes.Name: {GetItem, UpdateItem},
 		tables.Connectors.Name:  {GetItem, UpdateItem},
 		tables.IDTags.Name:      {GetItem},
@@ -61,8 +63,10 @@ var FunctionAccess = map[string]Access{
 		tables.MeterValues.Name: {BatchWriteItem, PutItem},
 		tables.Anomalies.Name:   {UpdateItem},
 		tables.Messages.Name:    {PutItem},
-		tables.Commands.Name:    {GetItem, UpdateItem},
-		tables.Connections.Name: {UpdateItem},
+		tables.Commands.Name:    {GetItem, UpdateItem, PutItem},
+		// Issued certificates (SignCertificate) and the CertificateSigned command that carried each.
+		tables.Certificates.Name: {PutItem, UpdateItem},
+		tables.Connections.Name:  {UpdateItem},
 		// Effects of remote-command answers, and StartTransaction consuming a reservation.
 		tables.Reservations.Name:     {PutItem, UpdateItem},
 		tables.ChargingProfiles.Name: {Query, PutItem, DeleteItem},

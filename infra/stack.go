@@ -107,6 +107,8 @@ type CentralSystemStackProps struct {
 	Console *bool
 	// ConsoleDir holds the console build (index.html ...). Default "shared/console/dist".
 	ConsoleDir string
+	// Security configures certificates, key rotation and security profile 3 (security.go).
+	Security SecurityProps
 }
 
 // ThrottleProps is a stage's default route throttle: Rate requests per second in steady state,
@@ -189,6 +191,7 @@ type CentralSystemStack struct {
 	Monitoring *Monitoring
 	// Console is nil when the console is off.
 	Console *Console
+	Security   *Security
 }
 
 // logRetentions are the retention periods CloudWatch Logs accepts.
@@ -282,7 +285,7 @@ func (p CentralSystemStackProps) Validate() error {
 		bad("stage %q: want 1-32 letters, digits, - or _", p.Stage)
 	}
 	// The functions' settings are checked as the functions will read them.
-	env := commonEnvironment(p)
+	env := environment(p)
 	if _, err := config.Read(func(name string) string { return env[name] }); err != nil {
 		errs = append(errs, err)
 	}
@@ -324,6 +327,7 @@ func (p CentralSystemStackProps) Validate() error {
 		bad("custom domain: set both DomainName and CertificateArn, or neither")
 	}
 	errs = append(errs, validateConsole(p)...)
+	errs = append(errs, validateSecurity(p.Security)...)
 	if p.CertificateArn != "" && !certificateArn.MatchString(p.CertificateArn) {
 		bad("certificate %q: CloudFront takes an ACM certificate ARN in us-east-1 (arn:aws:acm:us-east-1:...)", p.CertificateArn)
 	}
@@ -352,9 +356,11 @@ func NewCentralSystemStack(scope constructs.Construct, id string, props *Central
 	s := &CentralSystemStack{Stack: stack, Props: p}
 	s.Tables = newTables(stack, p)
 	s.WebSocket = newWebSocketAPI(stack, p)
+	s.Security = newSecurity(stack, p, s.WebSocket)
 	s.Broker = newBroker(stack, p)
 	s.Functions = newFunctions(stack, p, s.WebSocket, s.Broker)
 	s.Functions.grant(stack, s.Tables, s.WebSocket, s.Broker)
+	s.Security.grant(p, s.Functions)
 	addPublisherSources(stack, p, s.Functions, s.Tables)
 	s.WebSocket.route(s.Functions)
 	s.HTTPAPI = newHTTPAPI(stack, p, s.Functions.ByName[FnAPI])

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"reflect"
 	"strings"
 	"testing"
@@ -107,6 +108,8 @@ func TestEnvironmentMatchesConfig(t *testing.T) {
 					CommandWaitMax:    p.CommandWaitMax,
 					CommandTTL:        p.CommandTTL,
 					ClockSkew:         p.ClockSkew,
+					Security: config.Security{CPOName: p.Security.CPOName, CASecretARN: p.Security.CASecretArn,
+						CertificateValidity: cmp.Or(p.Security.CertificateValidity, 365*24*time.Hour), AuthorizationKeyGrace: cmp.Or(p.Security.AuthorizationKeyGrace, 24*time.Hour)},
 				}
 				got.ManagementEndpoint, got.Region, got.DynamoDBEndpoint, got.AMQPURL, got.APIToken = "", "", "", "", ""
 				got.AMQPEndpoint, got.AMQPSecretARN = "", ""        // the publisher's broker, checked in publisher_test.go

@@ -37,6 +37,9 @@ var (
 	// tests see the stack without it.
 	con     *CentralSystemStack
 	conJSON template
+	// mtls turns on security profile 3 (client certificates through CloudFront; security.go).
+	mtls     *CentralSystemStack
+	mtlsJSON template
 )
 
 var extProps = CentralSystemStackProps{
@@ -90,6 +93,7 @@ var prodProps = CentralSystemStackProps{
 	APIGatewayAccountRole: jsii.Bool(false),
 	AccessLogRetention:    awslogs.RetentionDays_THREE_MONTHS,
 	Console:               jsii.Bool(false),
+	Security: SecurityProps{CPOName: "ACME CPO", CASecretArn: testCASecret, CertificateValidity: 90 * 24 * time.Hour, AuthorizationKeyGrace: 2 * time.Hour},
 }
 
 func TestMain(m *testing.M) {
@@ -125,6 +129,9 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
+		mp := mtlsProps
+		mp.AssetDir = assets
+		mtls = NewCentralSystemStack(app, "mtls", &mp)
 		// Before the first synthesis, so the rule pack sees every stack (nag_test.go).
 		awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Reports: jsii.Bool(false)}), nil)
 		devTpl = assertions.Template_FromStack(dev.Stack, nil)
@@ -140,6 +147,9 @@ func TestMain(m *testing.M) {
 		}
 		if err == nil {
 			conJSON, err = decode(assertions.Template_FromStack(con.Stack, nil))
+		}
+		if err == nil {
+			mtlsJSON, err = decode(assertions.Template_FromStack(mtls.Stack, nil))
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)

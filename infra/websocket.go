@@ -24,6 +24,9 @@ type WebSocket struct {
 	// ManagementEndpoint is https://{apiId}.execute-api.{region}.{suffix}/{stage}: the only
 	// endpoint PostToConnection works on (never the CloudFront domain).
 	ManagementEndpoint string
+	// OriginHeaders are custom headers CloudFront adds to every origin request (security
+	// profile 3's origin-verify header; security.go).
+	OriginHeaders map[string]*string
 }
 
 func newWebSocketAPI(scope constructs.Construct, p CentralSystemStackProps) *WebSocket {

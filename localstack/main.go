@@ -99,6 +99,13 @@ func run(ctx context.Context) error {
 	if os.Getenv("FAILURE_DIR") == "" {
 		os.Setenv("FAILURE_DIR", filepath.Join(localDir(), "failures")) // the S3 bucket on AWS
 	}
+	if os.Getenv("CA_FILE") == "" && os.Getenv("CA_SECRET_ARN") == "" {
+		// The local charging-station CA, made at first start and reused (Secrets Manager on AWS).
+		os.Setenv("CA_FILE", filepath.Join(localDir(), "ca.pem"))
+	}
+	if os.Getenv("CPO_NAME") == "" {
+		os.Setenv("CPO_NAME", "Local CPO")
+	}
 	endpoint, stopDynamo, err := dynamo(ctx, log)
 	if err != nil {
 		return err

@@ -8,5 +8,7 @@ import (
 )
 
 func main() {
-	launch.Start(func(e launch.Env) (any, error) { return gateway.FromConfig(e.Config, e.Store, e.Log).Authorize, nil })
+	launch.Start(func(e launch.Env) (any, error) {
+		return gateway.FromConfig(e.Config, e.Store, e.Log).WithAWS(e.Config, e.AWS).Authorize, nil
+	})
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/serverless-ocpp/csms/localstack/streams"
 	"github.com/serverless-ocpp/csms/shared/api"
 	"github.com/serverless-ocpp/csms/shared/bus"
+	"github.com/serverless-ocpp/csms/shared/certs"
 	"github.com/serverless-ocpp/csms/shared/config"
 	"github.com/serverless-ocpp/csms/shared/failures"
 	"github.com/serverless-ocpp/csms/shared/gateway"
@@ -124,7 +125,16 @@ func (s *Stack) start(ctx context.Context, cfg config.Config, opts Options) erro
 	if err != nil {
 		return fmt.Errorf("AWS clients: %w", err)
 	}
-	h, st := gateway.FromConfig(cfg, env.Store, log), env.Store
+	if cfg.Security.CAFile != "" {
+		created, err := certs.EnsureFile(cfg.Security.CAFile, cfg.Security.CPOName, time.Now())
+		if err != nil {
+			return fmt.Errorf("local CA: %w", err)
+		}
+		if created {
+			log.Info("local charging-station CA created", "file", cfg.Security.CAFile)
+		}
+	}
+	h, st := gateway.FromConfig(cfg, env.Store, log).WithAWS(cfg, env.AWS), env.Store
 	s.Store = st
 	if err := store.CreateTables(ctx, st.DB(), cfg.TablePrefix); err != nil {
 		return fmt.Errorf("create tables: %w", err)

@@ -30,12 +30,14 @@ func TestOperationsAreTheNineteenKebabCased(t *testing.T) {
 		"reserve-now": ocpp.ReserveNow, "reset": ocpp.Reset, "send-local-list": ocpp.SendLocalList,
 		"set-charging-profile": ocpp.SetChargingProfile, "trigger-message": ocpp.TriggerMessage,
 		"unlock-connector": ocpp.UnlockConnector, "update-firmware": ocpp.UpdateFirmware,
+		// The security extension's.
+		"certificate-signed": ocpp.CertificateSigned,
 	}
 	got := map[string]ocpp.Action{}
 	for _, op := range operations {
 		got[op.Name] = op.Action
 	}
-	if len(got) != 19+6 || len(operations) != 19+6 { // the core 19 and the security extension's 6
+	if len(got) != len(want) || len(operations) != len(want) {
 		t.Fatalf("%d operations: %v", len(operations), got)
 	}
 	for name, action := range want {

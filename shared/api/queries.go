@@ -25,7 +25,7 @@ func view(v any, drop ...string) map[string]any {
 	if err := attributevalue.UnmarshalMap(av, &m); err != nil {
 		return map[string]any{}
 	}
-	for _, k := range append(drop, "passwordHash") {
+	for _, k := range append(drop, "passwordHash", "previousPasswordHash", "newPasswordHash") {
 		delete(m, k)
 	}
 	return m

@@ -200,6 +200,9 @@ func remote(op operation) func(a *API, w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		req, err := parseOperation(op, raw)
+		if err == nil {
+			err = refuseSecretChange(op.Action, req)
+		}
 		if err != nil {
 			a.fail(w, r, err)
 			return
@@ -290,6 +293,8 @@ type call struct {
 	payload []byte // the request alone, as stored with the command
 	at      time.Time
 	log     *slog.Logger
+	// newPasswordHash is the hash of the AuthorizationKey a key rotation sends.
+	newPasswordHash string
 }
 
 // refused is a command the box cannot take now (409), with the message for the caller.
@@ -305,11 +310,19 @@ func notConnected(box, why string) error {
 // box's single call slot are taken in one transaction, the CALL is logged and posted, and the
 // caller waits (consistent reads) for the message function to record the answer.
 func (a *API) command(w http.ResponseWriter, r *http.Request, box string, action ocpp.Action, req any) {
+	a.commandWith(w, r, box, action, req, "")
+}
+
+// commandWith is command carrying the hash of a rotated AuthorizationKey with the command.
+func (a *API) commandWith(w http.ResponseWriter, r *http.Request, box string, action ocpp.Action, req any, newPasswordHash string) {
 	ctx := r.Context()
 	wait, err := a.waitParam(r)
 	var c *call
 	if err == nil {
 		c, err = a.newCall(ctx, box, action, req)
+	}
+	if err == nil {
+		c.newPasswordHash = newPasswordHash
 	}
 	if err == nil {
 		err = a.reserve(ctx, c, wait)
@@ -363,6 +376,7 @@ func (a *API) reserve(ctx context.Context, c *call, wait time.Duration) error {
 	cmd := store.Command{
 		CommandID: c.id, ChargeBoxID: c.box, ConnectionID: c.conn.ConnectionID, Action: string(c.action), Request: string(c.payload),
 		Status: store.CommandPending, CreatedAt: store.FormatTime(c.at), ExpiresAt: c.at.Add(a.opts.CommandTTL).Unix(),
+		NewPasswordHash: c.newPasswordHash,
 	}
 	err := a.store.BeginCommand(ctx, cmd, c.at, wait+a.opts.SlotMargin)
 	switch {

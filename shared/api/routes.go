@@ -66,6 +66,7 @@ func Routes() []Route {
 		{Method: "DELETE", Path: "/id-tags/{idTag}", Summary: "Remove an id tag", Tag: "registry", Status: 204, Errors: []int{404}, handle: deleteIDTag},
 	}
 	routes = append(routes, securityEventRoutes()...)
+	routes = append(routes, securityRoutes()...)
 	for _, op := range operations {
 		routes = append(routes, Route{
 			Method: "POST", Path: "/charge-boxes/{id}/remote/" + op.Name, Summary: "Send " + string(op.Action) + " and return the box's answer",

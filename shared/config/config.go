@@ -72,6 +72,8 @@ type Config struct {
 	FailureDir    string
 	// APIToken is the operator bearer token of the local stack's HTTP API.
 	APIToken string
+	// Security: certificates, key rotation, security profile 3 (security.go).
+	Security Security
 }
 
 // QueueBinding is a durable queue bound to an exchange with a routing key.
@@ -118,6 +120,7 @@ func Read(get func(string) string) (Config, error) {
 		FailureBucket:      r.String("FAILURE_BUCKET", ""),
 		FailureDir:         r.String("FAILURE_DIR", ""),
 		APIToken:           r.String("API_TOKEN", ""),
+		Security:           readSecurity(&r),
 	}
 	if err := r.Err(); err != nil {
 		return Config{}, err
@@ -160,6 +163,7 @@ func (c Config) Validate() error {
 	if c.ConsumerQueueType != QueueTypeQuorum && c.ConsumerQueueType != QueueTypeClassic {
 		bad("consumer queue type %q (CONSUMER_QUEUE_TYPE): want %s or %s", c.ConsumerQueueType, QueueTypeQuorum, QueueTypeClassic)
 	}
+	errs = append(errs, c.Security.validate()...)
 	return errors.Join(errs...)
 }
 

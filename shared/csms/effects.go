@@ -68,6 +68,9 @@ func changeConfigurationEffect(ctx context.Context, s *Service, cmd store.Comman
 	if resp.Status != ocpp.ConfigurationStatusAccepted && resp.Status != ocpp.ConfigurationStatusRebootRequired {
 		return nil
 	}
+	if ocpp.IsSecretKey(req.Key) {
+		return s.rotateKey(ctx, cmd)
+	}
 	v := req.Value
 	return s.store.SetConfiguration(ctx, cmd.ChargeBoxID, map[string]store.ConfigValue{req.Key: {Value: &v}}, false, s.now())
 }

@@ -27,6 +27,8 @@ type Options struct {
 	// ClockSkew is how far a box's timestamp may run ahead of the receipt time before it is
 	// flagged (default 5 minutes).
 	ClockSkew time.Duration
+	// Certificates configure SignCertificate and AuthorizationKey rotation (security_certs.go).
+	Certificates Certificates
 }
 
 // Service handles frames from charge boxes.
@@ -63,6 +65,8 @@ type call struct {
 	Inbound
 	UniqueID string
 	Action   ocpp.Action
+	// followUp is a CALL to send once the answer is out (set by the handler).
+	followUp *FollowUp
 }
 
 // handler runs one action; req is a pointer to the action's request type.
@@ -95,12 +99,27 @@ var handlers = map[ocpp.Action]handler{
 	ocpp.SecurityEventNotification:        typed((*Service).securityEventNotification),
 	ocpp.SignedFirmwareStatusNotification: typed((*Service).signedFirmwareStatusNotification),
 	ocpp.LogStatusNotification:            typed((*Service).logStatusNotification),
+	ocpp.SignCertificate:               typed((*Service).signCertificate),
 }
 
 // Receive handles one frame and returns the frame to send back, nil when none is due (the
 // box's answers to our calls get no answer). Every frame, and the answer, is logged in one
 // frame-log row. An error means nothing could be answered or logged; the box will retry.
 func (s *Service) Receive(ctx context.Context, in Inbound) ([]byte, error) {
+	res, err := s.Handle(ctx, in)
+	return res.Reply, err
+}
+
+// Handle is Receive that also returns the CALL to send after the answer, if any.
+func (s *Service) Handle(ctx context.Context, in Inbound) (Result, error) {
+	reply, c, err := s.receive(ctx, in)
+	if err != nil || reply == nil {
+		return Result{Reply: reply}, err
+	}
+	return Result{Reply: reply, FollowUp: c.followUp}, nil
+}
+
+func (s *Service) receive(ctx context.Context, in Inbound) ([]byte, *call, error) {
 	frame, perr := ocpp.ParseFrame(in.Body)
 	c := &call{Inbound: in, UniqueID: frame.UniqueID, Action: ocpp.Action(frame.Action)}
 	log := s.log.With("chargeBoxId", in.ChargeBoxID, "connectionId", in.ConnectionID, "uniqueId", frame.UniqueID)
@@ -138,11 +157,14 @@ func (s *Service) Receive(ctx context.Context, in Inbound) ([]byte, error) {
 		log.Error("frame log write failed", "error", err)
 		if frame.Type == ocpp.TypeCall && perr == nil {
 			// The state writes are idempotent, so an InternalError makes the box retry safely.
-			return ocpp.ErrorFrame(frame.UniqueID, ocpp.InternalError, "could not store the message; retry", nil), nil
+			return ocpp.ErrorFrame(frame.UniqueID, ocpp.InternalError, "could not store the message; retry", nil), &call{}, nil
 		}
-		return nil, err
+		return nil, c, err
 	}
-	return reply, nil
+	if replyType != ocpp.TypeCallResult {
+		c.followUp = nil
+	}
+	return reply, c, nil
 }
 
 // stillRejected reads the registration of a box that was Rejected when it connected: an

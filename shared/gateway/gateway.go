@@ -49,6 +49,7 @@ type Handlers struct {
 	opts  Options
 	log   *slog.Logger
 	now   func() time.Time
+	sec   security
 }
 
 // New returns the handlers.
@@ -70,8 +71,17 @@ func (h *Handlers) Authorize(ctx context.Context, req events.APIGatewayCustomAut
 		log.Warn("connection refused: bad identity", "error", err)
 		return deny(req.MethodArn, id), nil
 	}
+	certHandled, certOK := h.clientCertificate(ctx, req, id, log)
+	if certHandled && !certOK {
+		return events.APIGatewayCustomAuthorizerResponse{}, errUnauthorized
+	}
 	box, err := h.store.GetChargeBox(ctx, id)
 	switch {
+	case err == nil && certOK:
+		// Security profile 3: the client certificate named the box; no password is asked.
+	case errors.Is(err, store.ErrNotFound) && certHandled:
+		log.Warn("connection refused: client certificate of an unregistered charge box")
+		return deny(req.MethodArn, id), nil
 	case errors.Is(err, store.ErrNotFound) && h.opts.AutoRegister && !offers(req.Headers, req.MultiValueHeaders, Subprotocol):
 		// $connect refuses this request (400, subprotocol required) before it writes anything;
 		// a refused connection must not register the box, so it is passed on unregistered.
@@ -94,7 +104,9 @@ func (h *Handlers) Authorize(ctx context.Context, req events.APIGatewayCustomAut
 		return events.APIGatewayCustomAuthorizerResponse{}, err
 	}
 	switch {
-	case box.Secured() && !auth.CheckBasic(header(req.Headers, "Authorization"), id, box.PasswordHash):
+	case certOK:
+		log.Info("charge box admitted by its client certificate (security profile 3)")
+	case box.Secured() && !h.checkPassword(ctx, header(req.Headers, "Authorization"), id, box, log):
 		log.Warn("connection refused: bad credentials")
 		return events.APIGatewayCustomAuthorizerResponse{}, errUnauthorized
 	case !box.Secured():
@@ -163,14 +175,18 @@ func (h *Handlers) Message(ctx context.Context, req events.APIGatewayWebsocketPr
 	if id == "" {
 		return events.APIGatewayProxyResponse{}, fmt.Errorf("message on connection %s without authorizer context", req.RequestContext.ConnectionID)
 	}
-	reply, err := h.csms.Receive(ctx, csms.Inbound{
+	in := csms.Inbound{
 		ChargeBoxID: id, TenantID: tenant, ConnectionID: req.RequestContext.ConnectionID, Registration: registration,
 		ReceivedAt: requestTime(req.RequestContext.RequestTimeEpoch, h.now), Body: []byte(req.Body),
-	})
+	}
+	res, err := h.csms.Handle(ctx, in)
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	return events.APIGatewayProxyResponse{StatusCode: http.StatusOK, Body: string(reply)}, nil
+	if res.FollowUp != nil && h.followUp(ctx, in, res) {
+		return events.APIGatewayProxyResponse{StatusCode: http.StatusOK}, nil // both frames posted
+	}
+	return events.APIGatewayProxyResponse{StatusCode: http.StatusOK, Body: string(res.Reply)}, nil
 }
 
 // Disconnect handles $disconnect: the connection row goes only if it is still this

@@ -14,6 +14,10 @@ func FromConfig(cfg config.Config, st *store.Store, log *slog.Logger) *Handlers 
 	svc := csms.New(st, csms.Options{
 		HeartbeatInterval: cfg.HeartbeatInterval, AcceptUnknownTags: cfg.AcceptUnknownTags,
 		KnownVendorIDs: cfg.KnownVendorIDs, MessageRetention: cfg.MessageRetention, ClockSkew: cfg.ClockSkew,
+		Certificates: csms.Certificates{
+			CPOName: cfg.Security.CPOName, Validity: cfg.Security.CertificateValidity, KeyGrace: cfg.Security.AuthorizationKeyGrace,
+			CommandTTL: cfg.CommandTTL, CallHold: cfg.CommandWaitMax,
+		},
 	}, log)
 	return New(st, svc, Options{
 		AutoRegister: cfg.AutoRegister, DefaultTenantID: cfg.DefaultTenantID,

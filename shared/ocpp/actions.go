@@ -81,8 +81,9 @@ func spec[Req, Resp any](a Action, i Initiator) Spec {
 	}
 }
 
-// specs is the action table: adding an action is one line here plus its two types.
-var specs = []Spec{
+// specs is the action table: adding an action is one line here plus its two types. The
+// security extension's actions follow the 28 core ones (security_*.go).
+var specs = append([]Spec{
 	spec[AuthorizeRequest, AuthorizeResponse](Authorize, ChargeBox),
 	spec[BootNotificationRequest, BootNotificationResponse](BootNotification, ChargeBox),
 	spec[HeartbeatRequest, HeartbeatResponse](Heartbeat, ChargeBox),
@@ -111,7 +112,7 @@ var specs = []Spec{
 	spec[TriggerMessageRequest, TriggerMessageResponse](TriggerMessage, CentralSystem),
 	spec[UnlockConnectorRequest, UnlockConnectorResponse](UnlockConnector, CentralSystem),
 	spec[UpdateFirmwareRequest, UpdateFirmwareResponse](UpdateFirmware, CentralSystem),
-}
+}, securityCertSpecs...)
 
 // allSpecs are the core actions, then the security extension's.
 var allSpecs = append(specs[:len(specs):len(specs)], securitySpecs...)
@@ -130,9 +131,8 @@ func Lookup(action string) (Spec, bool) {
 	return s, ok
 }
 
-// Actions returns every action in a stable order: the 28 core actions (charge box initiated
-// first, then DataTransfer, then central system initiated), then the security extension's
-// (charge box initiated first). The slice is a copy.
+// Actions returns all actions in a stable order: the 28 core ones (charge box initiated first,
+// then DataTransfer, then central system initiated), then the security extension's. The slice is a copy.
 func Actions() []Spec {
 	out := make([]Spec, len(allSpecs))
 	copy(out, allSpecs)

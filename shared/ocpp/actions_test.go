@@ -12,8 +12,8 @@ import (
 
 func TestActions(t *testing.T) {
 	specs := ocpp.Actions()
-	if len(specs) != 28+9 {
-		t.Fatalf("%d actions, want 28 and the security extension's 9", len(specs))
+	if len(specs) != 28+2+9 {
+		t.Fatalf("%d actions, want 28, the 2 certificate actions and the security extension's 9", len(specs))
 	}
 	counts := map[ocpp.Initiator]int{}
 	for i, s := range specs {
@@ -37,7 +37,7 @@ func TestActions(t *testing.T) {
 			t.Errorf("order of Actions is not stable at %d", i)
 		}
 	}
-	if counts[ocpp.ChargeBox] != 9+3 || counts[ocpp.CentralSystem] != 18+6 || counts[ocpp.Both] != 1 {
+	if counts[ocpp.ChargeBox] != 9+1+3 || counts[ocpp.CentralSystem] != 18+1+6 || counts[ocpp.Both] != 1 {
 		t.Errorf("initiators = %v", counts)
 	}
 	dt, _ := ocpp.Lookup("DataTransfer")
@@ -49,7 +49,7 @@ func TestActions(t *testing.T) {
 	if rs.Initiator.From(ocpp.ChargeBox) {
 		t.Error("RemoteStartTransaction accepted from a charge box")
 	}
-	for _, name := range []string{"", "heartbeat", "HEARTBEAT", "Heartbeat ", "SignCertificate"} {
+	for _, name := range []string{"", "heartbeat", "HEARTBEAT", "Heartbeat ", "signCertificate"} {
 		if _, ok := ocpp.Lookup(name); ok {
 			t.Errorf("Lookup(%q) found an action", name)
 		}
@@ -70,7 +70,7 @@ func TestEnums(t *testing.T) {
 		ocpp.GetCompositeScheduleStatus(""), ocpp.RemoteStartStopStatus(""), ocpp.ReservationStatus(""),
 		ocpp.CancelReservationStatus(""), ocpp.ResetType(""), ocpp.ResetStatus(""), ocpp.UpdateType(""),
 		ocpp.UpdateStatus(""), ocpp.ChargingProfileStatus(""), ocpp.MessageTrigger(""), ocpp.TriggerMessageStatus(""),
-		ocpp.UnlockStatus("")}
+		ocpp.UnlockStatus(""), ocpp.GenericStatus(""), ocpp.CertificateSignedStatus("")}
 	for _, zero := range enums {
 		typ := reflect.TypeOf(zero)
 		if zero.Valid() {

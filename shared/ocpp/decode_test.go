@@ -169,6 +169,17 @@ var decodeCases = []decodeCase{
 	{name: "RemoteStart connectorId 0", action: "RemoteStartTransaction", payload: `{"connectorId":0,"idTag":"A"}`, code: ocpp.PropertyConstraintViolation, field: "connectorId"},
 	{name: "ReserveNow connectorId -1", action: "ReserveNow", payload: `{"connectorId":-1,"expiryDate":"2026-01-01T00:00:00Z","idTag":"A","reservationId":1}`, code: ocpp.PropertyConstraintViolation, field: "connectorId"},
 	{name: "negative stackLevel", action: "SetChargingProfile", payload: `{"connectorId":1,"csChargingProfiles":{"chargingProfileId":1,"stackLevel":-1,"chargingProfilePurpose":"TxDefaultProfile","chargingProfileKind":"Absolute","chargingSchedule":{"chargingRateUnit":"A","chargingSchedulePeriod":[{"startPeriod":0,"limit":16}]}}}`, code: ocpp.PropertyConstraintViolation, field: "csChargingProfiles.stackLevel"},
+	// The security extension's certificate actions, the same four codes.
+	{name: "csr missing", action: "SignCertificate", payload: `{}`, code: ocpp.OccurenceConstraintViolation, field: "csr"},
+	{name: "csr not a string", action: "SignCertificate", payload: `{"csr":5}`, code: ocpp.TypeConstraintViolation, field: "csr"},
+	{name: "csr too long", action: "SignCertificate", payload: `{"csr":"` + long(5501) + `"}`, code: ocpp.PropertyConstraintViolation, field: "csr"},
+	{name: "csr at its limit", action: "SignCertificate", payload: `{"csr":"` + long(5500) + `"}`},
+	{name: "SignCertificate status outside enum", action: "SignCertificate", resp: true, payload: `{"status":"Pending"}`, code: ocpp.PropertyConstraintViolation, field: "status"},
+	{name: "chain missing", action: "CertificateSigned", payload: `{}`, code: ocpp.OccurenceConstraintViolation, field: "certificateChain"},
+	{name: "chain not a string", action: "CertificateSigned", payload: `{"certificateChain":["a"]}`, code: ocpp.TypeConstraintViolation, field: "certificateChain"},
+	{name: "chain too long", action: "CertificateSigned", payload: `{"certificateChain":"` + long(10001) + `"}`, code: ocpp.PropertyConstraintViolation, field: "certificateChain"},
+	{name: "CertificateSigned status outside enum", action: "CertificateSigned", resp: true, payload: `{"status":"accepted"}`, code: ocpp.PropertyConstraintViolation, field: "status"},
+	{name: "CertificateSigned unknown field", action: "CertificateSigned", payload: `{"certificateChain":"x","extra":1}`, code: ocpp.FormationViolation, field: "extra"},
 	{name: "limit with two fraction digits", action: "SetChargingProfile", payload: `{"connectorId":1,"csChargingProfiles":{"chargingProfileId":1,"stackLevel":0,"chargingProfilePurpose":"TxDefaultProfile","chargingProfileKind":"Absolute","chargingSchedule":{"chargingRateUnit":"A","chargingSchedulePeriod":[{"startPeriod":0,"limit":16},{"startPeriod":60,"limit":16.25}]}}}`, code: ocpp.PropertyConstraintViolation, field: "csChargingProfiles.chargingSchedule.chargingSchedulePeriod[1].limit"},
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/serverless-ocpp/csms/shared/ocpp"
 	"github.com/serverless-ocpp/csms/shared/tables"
 )
 
@@ -23,6 +24,10 @@ type ChargeBox struct {
 	RegistrationStatus string `dynamodbav:"registrationStatus"`
 	// PasswordHash is the bcrypt hash of the HTTP Basic auth password (security profile 1/2).
 	PasswordHash string `dynamodbav:"passwordHash,omitempty"`
+	// PreviousPasswordHash is the hash replaced by the last AuthorizationKey rotation, still
+	// accepted until PreviousPasswordUntil or the box's first connection with the new key.
+	PreviousPasswordHash  string `dynamodbav:"previousPasswordHash,omitempty"`
+	PreviousPasswordUntil string `dynamodbav:"previousPasswordUntil,omitempty"`
 	// Unsecured marks a box the operator registered without a password on purpose (security
 	// profile 0): anyone who knows its id can connect as it. A box stored before the flag
 	// existed with no password is unsecured too (see Secured).
@@ -402,6 +407,9 @@ func (s *Store) setBoxStatus(ctx context.Context, id, attr, status string, at ti
 func (s *Store) SetConfiguration(ctx context.Context, box string, values map[string]ConfigValue, replace bool, now time.Time) error {
 	entries := make(map[string]types.AttributeValue, len(values))
 	for k, v := range values {
+		if ocpp.IsSecretKey(k) && v.Value != nil {
+			v.Value = aws.String(ocpp.Redacted) // write-only: the cache knows the key, never its value
+		}
 		av, err := attributevalue.Marshal(v)
 		if err != nil {
 			return fmt.Errorf("encode configuration %s: %w", k, err)

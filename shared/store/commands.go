@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/serverless-ocpp/csms/shared/ocpp"
 	"github.com/serverless-ocpp/csms/shared/tables"
 )
 
@@ -53,6 +54,9 @@ type Command struct {
 	ErrorDescription string        `dynamodbav:"errorDescription,omitempty"`
 	ErrorDetails     string        `dynamodbav:"errorDetails,omitempty"`
 	ExpiresAt        int64         `dynamodbav:"expiresAt"`
+	// NewPasswordHash is the bcrypt hash of the AuthorizationKey a key rotation's
+	// ChangeConfiguration carries; the box's Accepted answer makes it the box's password.
+	NewPasswordHash string `dynamodbav:"newPasswordHash,omitempty"`
 }
 
 // BeginCommand writes the pending command and takes the box's single outstanding-call slot on
@@ -60,6 +64,7 @@ type Command struct {
 // an earlier command (a box that never answered). ErrNotConnected when the box has no
 // connection, another one, or one whose row expired; ErrBusy when another call is outstanding.
 func (s *Store) BeginCommand(ctx context.Context, c Command, now time.Time, hold time.Duration) error {
+	c.Request = ocpp.RedactString(c.Request) // an AuthorizationKey is never stored
 	item, err := marshal(c)
 	if err != nil {
 		return err
@@ -125,7 +130,7 @@ func (s *Store) CompleteCommand(ctx context.Context, chargeBoxID, commandID stri
 	var u update
 	u.set("status", str(string(o.Status)))
 	u.set("answeredAt", str(FormatTime(o.At)))
-	for name, v := range map[string]string{"response": o.Response, "errorCode": o.ErrorCode, "errorDescription": o.ErrorDescription, "errorDetails": o.ErrorDetails} {
+	for name, v := range map[string]string{"response": ocpp.RedactString(o.Response), "errorCode": o.ErrorCode, "errorDescription": o.ErrorDescription, "errorDetails": o.ErrorDetails} {
 		if v != "" {
 			u.set(name, str(v))
 		}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/serverless-ocpp/csms/shared/ocpp"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -103,11 +105,14 @@ func (e ConnectionEvent) item() (map[string]types.AttributeValue, error) {
 }
 
 // LogExchange writes one frame-log row. The sort key carries the first frame's uniqueId, so a
-// Lambda retry of the same invocation writes the same row and publishes nothing twice.
+// Lambda retry of the same invocation writes the same row and publishes nothing twice. Secrets
+// (AuthorizationKey values) are redacted here, before the row is stored and so before the
+// stream publishes it: every frame the system logs passes through this one place.
 func (s *Store) LogExchange(ctx context.Context, x Exchange) error {
 	if len(x.Frames) == 0 {
 		return nil
 	}
+	x.Frames = redactFrames(x.Frames)
 	at := FormatTime(x.OccurredAt)
 	item, err := marshal(messageRow{
 		ChargeBoxID: x.ChargeBoxID, Seq: at + "#" + x.Frames[0].UniqueID + "#" + x.Frames[0].Direction, Kind: KindFrames,
@@ -176,4 +181,20 @@ func (s *Store) ListMessages(ctx context.Context, box string, p Page) ([]LogRow,
 	var out []LogRow
 	next, err := pos.page(res.Items, res.LastEvaluatedKey, &out, "messages")
 	return out, next, err
+}
+
+// redactFrames returns frames with secrets redacted, copying only when one is changed.
+func redactFrames(frames []LoggedFrame) []LoggedFrame {
+	out := frames
+	for i, f := range frames {
+		r := ocpp.RedactString(f.Raw)
+		if r == f.Raw {
+			continue
+		}
+		if &out[0] == &frames[0] {
+			out = append([]LoggedFrame(nil), frames...)
+		}
+		out[i].Raw = r
+	}
+	return out
 }

@@ -164,5 +164,5 @@ const CounterKey = "#counter"
 
 // All lists every table, in a fixed order.
 func All() []Table {
-	return []Table{ChargeBoxes, Connections, Connectors, IDTags, Sessions, TransactionStarts, MeterValues, Messages, Commands, Reservations, ChargingProfiles, EVSEs, Anomalies, SecurityEvents}
+	return []Table{ChargeBoxes, Connections, Connectors, IDTags, Sessions, TransactionStarts, MeterValues, Messages, Commands, Reservations, ChargingProfiles, EVSEs, Anomalies, SecurityEvents, Certificates}
 }

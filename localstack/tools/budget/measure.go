@@ -46,6 +46,11 @@ func Measure(ctx context.Context, cfg config.Config, eventsDir string) ([]Row, e
 	if err != nil {
 		return nil, err
 	}
+	done, err := withCertificates(h, cfg, counter)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	txID := 0
 	var rows []Row
 	for _, s := range lifeSteps(&txID) {
@@ -91,7 +96,8 @@ func countingHandlers(ctx context.Context, cfg config.Config) (*gateway.Handlers
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st := store.New(db, cfg.TablePrefix)
 	svc := csms.New(st, csms.Options{HeartbeatInterval: cfg.HeartbeatInterval, AcceptUnknownTags: true,
-		KnownVendorIDs: cfg.KnownVendorIDs, MessageRetention: cfg.MessageRetention}, log)
+		KnownVendorIDs: cfg.KnownVendorIDs, MessageRetention: cfg.MessageRetention,
+		Certificates: csms.Certificates{CPOName: sampleCPO}}, log)
 	h := gateway.New(st, svc, gateway.Options{AutoRegister: true, DefaultTenantID: cfg.DefaultTenantID,
 		ConnectionTTL: cfg.ConnectionTTL, MessageRetention: cfg.MessageRetention}, log)
 	return h, st, counter, nil
@@ -144,6 +150,10 @@ func lifeSteps(txID *int) []step {
 		msg("CALLERROR to no pending command", "call-error.json"),
 		msg("malformed frame", "malformed-frame.json"),
 		msg("unknown action", "unknown-action.json"),
+		msg("SignCertificate (accepted; CertificateSigned sent)", "sign-certificate.json"),
+		{name: "SignCertificate (rejected)", function: "message", file: "message/sign-certificate.json", patch: func(b string) string {
+			return strings.Replace(strings.Replace(b, "BEGIN CERTIFICATE REQUEST", "BEGIN GARBAGE", 1), "sign-certificate-1", "sign-certificate-2", 1)
+		}},
 		{name: "$disconnect", function: "disconnect", file: "disconnect/disconnect.json"},
 	}
 }

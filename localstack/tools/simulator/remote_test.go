@@ -57,8 +57,8 @@ func TestEveryRemoteOperationIsAnsweredValidly(t *testing.T) {
 			}
 		}
 	}
-	if n != 19+6 {
-		t.Errorf("%d central-system actions, want 19 and the security extension's 6", n)
+	if n != 19+6+1 {
+		t.Errorf("%d central-system actions, want 19, the security extension's 6 and CertificateSigned", n)
 	}
 }
 

@@ -190,8 +190,8 @@ type CentralSystemStack struct {
 	Edge       *Edge
 	Monitoring *Monitoring
 	// Console is nil when the console is off.
-	Console *Console
-	Security   *Security
+	Console  *Console
+	Security *Security
 }
 
 // logRetentions are the retention periods CloudWatch Logs accepts.

@@ -93,7 +93,7 @@ var prodProps = CentralSystemStackProps{
 	APIGatewayAccountRole: jsii.Bool(false),
 	AccessLogRetention:    awslogs.RetentionDays_THREE_MONTHS,
 	Console:               jsii.Bool(false),
-	Security: SecurityProps{CPOName: "ACME CPO", CASecretArn: testCASecret, CertificateValidity: 90 * 24 * time.Hour, AuthorizationKeyGrace: 2 * time.Hour},
+	Security:              SecurityProps{CPOName: "ACME CPO", CASecretArn: testCASecret, CertificateValidity: 90 * 24 * time.Hour, AuthorizationKeyGrace: 2 * time.Hour},
 }
 
 func TestMain(m *testing.M) {

@@ -99,7 +99,7 @@ var handlers = map[ocpp.Action]handler{
 	ocpp.SecurityEventNotification:        typed((*Service).securityEventNotification),
 	ocpp.SignedFirmwareStatusNotification: typed((*Service).signedFirmwareStatusNotification),
 	ocpp.LogStatusNotification:            typed((*Service).logStatusNotification),
-	ocpp.SignCertificate:               typed((*Service).signCertificate),
+	ocpp.SignCertificate:                  typed((*Service).signCertificate),
 }
 
 // Receive handles one frame and returns the frame to send back, nil when none is due (the

@@ -85,7 +85,7 @@ func init() {
 		ocpp.GetLog:                     remote((*box).getLog),
 		ocpp.SignedUpdateFirmware:       remote((*box).signedUpdateFirmware),
 		ocpp.ExtendedTriggerMessage:     remote((*box).extendedTriggerMessage),
-		ocpp.CertificateSigned:      remote((*box).certificateSigned),
+		ocpp.CertificateSigned:          remote((*box).certificateSigned),
 	}
 }
 

@@ -31,7 +31,10 @@ func TestOperationsAreTheNineteenKebabCased(t *testing.T) {
 		"set-charging-profile": ocpp.SetChargingProfile, "trigger-message": ocpp.TriggerMessage,
 		"unlock-connector": ocpp.UnlockConnector, "update-firmware": ocpp.UpdateFirmware,
 		// The security extension's.
-		"certificate-signed": ocpp.CertificateSigned,
+		"certificate-signed": ocpp.CertificateSigned, "install-certificate": ocpp.InstallCertificate,
+		"delete-certificate": ocpp.DeleteCertificate, "get-installed-certificate-ids": ocpp.GetInstalledCertificateIds,
+		"get-log": ocpp.GetLog, "signed-update-firmware": ocpp.SignedUpdateFirmware,
+		"extended-trigger-message": ocpp.ExtendedTriggerMessage,
 	}
 	got := map[string]ocpp.Action{}
 	for _, op := range operations {

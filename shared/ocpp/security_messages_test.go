@@ -86,6 +86,14 @@ var securityCases = []decodeCase{
 	{name: "extended trigger connectorId string", action: "ExtendedTriggerMessage", payload: `{"requestedMessage":"MeterValues","connectorId":"1"}`, code: ocpp.TypeConstraintViolation, field: "connectorId"},
 	{name: "extended trigger of a core-only message", action: "ExtendedTriggerMessage", payload: `{"requestedMessage":"DiagnosticsStatusNotification"}`, code: ocpp.PropertyConstraintViolation, field: "requestedMessage"},
 	{name: "extended trigger answer outside", action: "ExtendedTriggerMessage", resp: true, payload: `{"status":"Scheduled"}`, code: ocpp.PropertyConstraintViolation, field: "status"},
+	{name: "sign certificate missing csr", action: "SignCertificate", payload: `{}`, code: ocpp.OccurenceConstraintViolation, field: "csr"},
+	{name: "sign certificate csr number", action: "SignCertificate", payload: `{"csr":5}`, code: ocpp.TypeConstraintViolation, field: "csr"},
+	{name: "sign certificate csr too long", action: "SignCertificate", payload: `{"csr":"` + long(5501) + `"}`, code: ocpp.PropertyConstraintViolation, field: "csr", desc: "exceeds 5500"},
+	{name: "sign certificate answer outside", action: "SignCertificate", resp: true, payload: `{"status":"Pending"}`, code: ocpp.PropertyConstraintViolation, field: "status"},
+	{name: "certificate signed missing chain", action: "CertificateSigned", payload: `{}`, code: ocpp.OccurenceConstraintViolation, field: "certificateChain"},
+	{name: "certificate signed chain number", action: "CertificateSigned", payload: `{"certificateChain":1}`, code: ocpp.TypeConstraintViolation, field: "certificateChain"},
+	{name: "certificate signed chain too long", action: "CertificateSigned", payload: `{"certificateChain":"` + long(10001) + `"}`, code: ocpp.PropertyConstraintViolation, field: "certificateChain", desc: "exceeds 10000"},
+	{name: "certificate signed answer outside", action: "CertificateSigned", resp: true, payload: `{"status":"Pending"}`, code: ocpp.PropertyConstraintViolation, field: "status"},
 }
 
 func TestSecurityDecodeErrors(t *testing.T) {

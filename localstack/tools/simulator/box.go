@@ -312,24 +312,34 @@ func read(ws *websocket.Conn, in chan<- inbound) {
 	}
 }
 
-// connectRetry connects, retrying with backoff until it works or ctx ends.
+// connectRetry connects, retrying with jittered exponential backoff until it works or ctx
+// ends.
 func (b *box) connectRetry(ctx context.Context) bool {
-	backoff := time.Second
-	for {
+	for attempt := 0; ; attempt++ {
 		err := b.connect(ctx)
 		if err == nil {
 			return true
 		}
 		b.st.problem("failed connection attempts")
 		b.log.Warn("connect failed", "error", err)
-		b.traceLine(fmt.Sprintf("%v; retrying in %s", err, backoff))
+		wait := b.backoff(attempt)
+		b.traceLine(fmt.Sprintf("%v; retrying in %s", err, wait.Round(time.Millisecond)))
 		select {
 		case <-ctx.Done():
 			return false
-		case <-time.After(backoff):
+		case <-time.After(wait):
 		}
-		backoff = min(2*backoff, 30*time.Second)
 	}
+}
+
+// backoff is the wait after failed attempt number attempt (0-based): full jitter, uniform in
+// [0, min(ReconnectCap, ReconnectBase * 2^attempt)).
+func (b *box) backoff(attempt int) time.Duration {
+	ceiling := b.cfg.ReconnectCap
+	if attempt < 20 { // beyond, the shift could overflow; the cap has long been reached
+		ceiling = min(ceiling, b.cfg.ReconnectBase<<attempt)
+	}
+	return time.Duration(b.rng.Int64N(int64(ceiling) + 1))
 }
 
 // reconnect restores the connection after a drop and reports every connector again, as a box
@@ -513,6 +523,7 @@ func (b *box) boot(soft context.Context) bool {
 			}
 			b.nextHeartbeat = time.Now().Add(b.heartbeat)
 			b.st.event("boots accepted")
+			b.st.booted(b.id)
 			b.handle(b.statusAll())
 			return true
 		}

@@ -32,4 +32,3 @@ func useLocalEndpoint(o *dynamodb.Options) {
 		so.MaxBackoff = 2 * time.Second
 	})
 }
-

@@ -55,7 +55,10 @@ type StormReport struct {
 	// had their BootNotification accepted (0 when not reached).
 	To99  time.Duration `json:"to99"`
 	To100 time.Duration `json:"to100"`
-	// FailedAttempts counts connection attempts that failed and were retried.
+	// Throttled counts connection attempts refused with 429 (the new-connection quota, and
+	// the local gateway's bound on handshakes in progress); FailedAttempts those that failed
+	// otherwise. Both were retried after the backoff.
+	Throttled      int `json:"throttledConnectionAttempts"`
 	FailedAttempts int `json:"failedConnectionAttempts"`
 	// CallsSent and CallsAnswered are the CALLs the boxes sent and got an answer to;
 	// CallsLogged the CALLs from these boxes the frame log holds. Lost = answered - logged.
@@ -69,6 +72,10 @@ type StormReport struct {
 	Events  map[string]int `json:"events"`
 	Usage   []Usage        `json:"usage"`
 	Elapsed time.Duration  `json:"elapsed"`
+	// Processes are the stack's (and DynamoDB Local's) open files and threads with every box
+	// connected, by process.
+	Processes    map[string]ProcessFiles `json:"processes"`
+	ReconnectCap time.Duration           `json:"reconnectCap"`
 }
 
 // OperatorSummary is the body of GET /summary.
@@ -143,9 +150,12 @@ func Storm(ctx context.Context, o StormOptions) (*StormReport, error) {
 		done <- result{sum, err}
 	}()
 
-	r := &StormReport{Boxes: o.Boxes, Connectors: o.Connectors}
+	r := &StormReport{Boxes: o.Boxes, Connectors: o.Connectors, ReconnectCap: o.ReconnectCap, Processes: map[string]ProcessFiles{}}
 	waitUntil(ctx, start.Add(o.Deadline), func() bool { return mon.Booted() >= o.Boxes && mon.Connected() >= o.Boxes })
 	r.Booted, r.Connected = mon.Booted(), mon.Connected()
+	for _, u := range t.measure() {
+		r.Processes[u.Process] = processFiles(u.PID)
+	}
 	r.To99, _ = mon.TimeToBoot(o.Boxes, 0.99)
 	r.To100, _ = mon.TimeToBoot(o.Boxes, 1)
 	// The last StatusNotifications may still be on their way.
@@ -161,7 +171,8 @@ func Storm(ctx context.Context, o StormOptions) (*StormReport, error) {
 		return r, res.err
 	}
 	r.Errors, r.Events, r.Elapsed = res.sum.Errors, res.sum.Events, time.Since(start)
-	r.FailedAttempts = res.sum.Events["failed connection attempts"]
+	r.FailedAttempts = res.sum.Events[simulator.FailedConnectEvent]
+	r.Throttled = res.sum.Events[simulator.ThrottledEvent]
 	return r, nil
 }
 
@@ -174,6 +185,9 @@ func (o StormOptions) withDefaults() StormOptions {
 	}
 	if o.Deadline <= 0 {
 		o.Deadline = 10 * time.Minute
+	}
+	if o.ReconnectCap <= 0 {
+		o.ReconnectCap = 30 * time.Second
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

@@ -18,7 +18,16 @@ import (
 // Subprotocol is the WebSocket subprotocol every box offers.
 const Subprotocol = "ocpp1.6"
 
+// ThrottledEvent and FailedConnectEvent name the connection attempts refused with 429 (an
+// event) and those that failed otherwise (an error) in Summary.Events.
+const (
+	ThrottledEvent     = "connection attempts throttled (429)"
+	FailedConnectEvent = "failed connection attempts"
+)
+
 var (
+	// errThrottled is a refused upgrade: 429, over the new-connection quota.
+	errThrottled = errors.New("throttled: HTTP 429 Too Many Requests")
 	// errDown means the connection ended; the box reconnects and retries.
 	errDown = errors.New("connection lost")
 	// errTimeout means a CALL got no answer in time.
@@ -283,6 +292,9 @@ func (b *box) connect(ctx context.Context) error {
 	}
 	ws, resp, err := d.DialContext(ctx, b.cfg.URL+"/"+b.id, h)
 	if err != nil {
+		if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
+			return fmt.Errorf("connect %s: %w", b.id, errThrottled)
+		}
 		if resp != nil {
 			return fmt.Errorf("connect %s: %w (HTTP %s)", b.id, err, resp.Status)
 		}
@@ -320,8 +332,13 @@ func (b *box) connectRetry(ctx context.Context) bool {
 		if err == nil {
 			return true
 		}
-		b.st.problem("failed connection attempts")
-		b.log.Warn("connect failed", "error", err)
+		if errors.Is(err, errThrottled) {
+			// API Gateway's new-connection quota at work: expected in a storm, not an error.
+			b.st.event(ThrottledEvent)
+		} else {
+			b.st.problem(FailedConnectEvent)
+			b.log.Warn("connect failed", "error", err)
+		}
 		wait := b.backoff(attempt)
 		b.traceLine(fmt.Sprintf("%v; retrying in %s", err, wait.Round(time.Millisecond)))
 		select {

@@ -48,9 +48,9 @@ func Default() Limits {
 type Measured struct {
 	// Handler is the time one invocation of a step takes, by budget step name; Fallback per
 	// DynamoDB call for a step without its own figure.
-	Handler  map[string]time.Duration
-	PerCall  time.Duration
-	Source   string // where Handler and PerCall come from
+	Handler map[string]time.Duration
+	PerCall time.Duration
+	Source  string // where Handler and PerCall come from
 	// PublisherMsgs is what one publisher invocation sequence (one shard, factor 1) publishes
 	// per second with confirms, and PublisherSource where it was measured.
 	PublisherMsgs   float64
@@ -230,8 +230,8 @@ func lambdaRows(r rates, byName map[string]budget.Row, m Measured, l Limits, pub
 // tableLoad is a table's write units per second at the average and the peak, and the stream
 // records (item writes) it produces.
 type tableLoad struct {
-	name                   string
-	avg, peak              float64
+	name                    string
+	avg, peak               float64
 	recordsAvg, recordsPeak float64
 }
 
@@ -321,7 +321,7 @@ func keyRows(o Options, r rates, byName map[string]budget.Row, l Limits) []Row {
 	return []Row{
 		{Resource: fmt.Sprintf("DynamoDB hottest key: transaction counter (%d shard(s))", o.CounterShards), Unit: "WCU/s", Average: counterAvg, Peak: counterPeak, Limit: l.KeyWrites,
 			Setting: "more counter shards (the allocator's shard count); the 1,000 WCU/s per key is fixed"},
-		{Resource: "DynamoDB hottest key: one box's frame-log partition", Unit: "WCU/s", Average: perBox(r.avg), Peak: perBox(r.peak) * o.PeakFactor, Limit: l.KeyWrites,
+		{Resource: "DynamoDB hottest key: one box's frame-log partition", Unit: "WCU/s", Average: perBox(r.avg), Peak: perBox(r.peak), Limit: l.KeyWrites,
 			Setting: "none needed: bounded by one box's frame rate"},
 	}
 }

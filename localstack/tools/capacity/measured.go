@@ -15,7 +15,7 @@ import (
 // the local RabbitMQ after confirms became one round per batch: the lowest median of
 // BenchmarkPublishThroughput (boxes=1, 10, 100; `make bench`, shared/publish; docs/scale.md,
 // "Publishing throughput"), a shared 2-core machine.
-const PublisherMsgsPerShard = 2900
+const PublisherMsgsPerShard = 3000
 
 // BrokerMsgsPerSecond stands for the broker's capacity: the same measurement, one publisher on
 // a 2-core RabbitMQ, which a 2-vCPU mq.m7g.large matches in size. AWS publishes no message

@@ -60,10 +60,13 @@ type StormReport struct {
 	// otherwise. Both were retried after the backoff.
 	Throttled      int `json:"throttledConnectionAttempts"`
 	FailedAttempts int `json:"failedConnectionAttempts"`
-	// CallsSent and CallsAnswered are the CALLs the boxes sent and got an answer to;
-	// CallsLogged the CALLs from these boxes the frame log holds. Lost = answered - logged.
+	// CallsSent, CallsAccepted and CallsRefused are the CALLs the boxes sent over the whole
+	// run and those answered with a CALLRESULT and with a CALLERROR; CallsLogged the CALLs from
+	// these boxes the frame log holds. A CALL answered with a CALLRESULT must be in the log:
+	// Lost = accepted - logged. (A CALLERROR told the box; it may or may not be logged.)
 	CallsSent     int64 `json:"callsSent"`
-	CallsAnswered int64 `json:"callsAnswered"`
+	CallsAccepted int64 `json:"callsAccepted"`
+	CallsRefused  int64 `json:"callsRefused"`
 	CallsLogged   int64 `json:"callsLogged"`
 	// Summary is what GET /summary answered once the storm was over.
 	Summary OperatorSummary `json:"summary"`
@@ -85,8 +88,8 @@ type OperatorSummary struct {
 	RunningSessions      int            `json:"runningSessions"`
 }
 
-// Lost is the number of answered CALLs the frame log does not hold.
-func (r *StormReport) Lost() int64 { return max(0, r.CallsAnswered-r.CallsLogged) }
+// Lost is the number of CALLs answered with a CALLRESULT that the frame log does not hold.
+func (r *StormReport) Lost() int64 { return max(0, r.CallsAccepted-r.CallsLogged) }
 
 // wantSummary is what /summary must say after the storm: every box online, every connector
 // Available (the boxes start no sessions), nothing running.
@@ -106,14 +109,16 @@ func (r *StormReport) Err() error {
 	if r.Booted < r.Boxes || r.Connected < r.Boxes {
 		errs = append(errs, fmt.Errorf("%d of %d boxes booted, %d connected", r.Booted, r.Boxes, r.Connected))
 	}
-	if r.Lost() > 0 || r.CallsAnswered < r.CallsSent {
-		errs = append(errs, fmt.Errorf("frames: %d CALLs sent, %d answered, %d in the frame log (%d lost)", r.CallsSent, r.CallsAnswered, r.CallsLogged, r.Lost()))
+	if r.Lost() > 0 {
+		errs = append(errs, fmt.Errorf("frames: %d CALLs sent, %d accepted, %d in the frame log (%d lost)", r.CallsSent, r.CallsAccepted, r.CallsLogged, r.Lost()))
 	}
 	if !r.summaryOK() {
 		errs = append(errs, fmt.Errorf("/summary says %+v, want %+v", r.Summary, r.wantSummary()))
 	}
-	if r.Errors > 0 {
-		errs = append(errs, fmt.Errorf("%d errors seen by the boxes (%v)", r.Errors, r.Events))
+	// A connection attempt that failed (not throttled) was retried like the others; what
+	// counts is that the box got in, checked above. Any other error is the system's fault.
+	if n := r.Errors - int64(r.FailedAttempts); n > 0 {
+		errs = append(errs, fmt.Errorf("%d errors seen by the boxes besides failed connection attempts (%v)", n, r.Events))
 	}
 	return errors.Join(errs...)
 }
@@ -160,8 +165,10 @@ func Storm(ctx context.Context, o StormOptions) (*StormReport, error) {
 	r.To100, _ = mon.TimeToBoot(o.Boxes, 1)
 	// The last StatusNotifications may still be on their way.
 	waitUntil(ctx, time.Now().Add(time.Minute), func() bool { s, a := mon.Calls(); return s == a })
-	r.CallsSent, r.CallsAnswered = mon.Calls()
-	if err := r.check(ctx, o, t); err != nil {
+	// The operator view while every box is connected; then the boxes go, and the frame log is
+	// counted on a quiet stack (a full read of the table beside 5,000 heartbeating boxes would
+	// starve DynamoDB Local).
+	if err := r.checkSummary(ctx, o, t); err != nil {
 		return r, err
 	}
 	r.Usage = t.measure()
@@ -169,6 +176,14 @@ func Storm(ctx context.Context, o StormOptions) (*StormReport, error) {
 	res := <-done
 	if res.err != nil {
 		return r, res.err
+	}
+	for _, a := range res.sum.Actions {
+		r.CallsSent += int64(a.Sent)
+		r.CallsAccepted += int64(a.Results)
+		r.CallsRefused += int64(a.Errors)
+	}
+	if err := r.countLog(ctx, o); err != nil {
+		return r, err
 	}
 	r.Errors, r.Events, r.Elapsed = res.sum.Errors, res.sum.Events, time.Since(start)
 	r.FailedAttempts = res.sum.Events[simulator.FailedConnectEvent]
@@ -200,23 +215,33 @@ func (o StormOptions) withDefaults() StormOptions {
 	return o
 }
 
-// check counts the frame log and reads /summary until it agrees with the boxes (the
-// aggregates behind it may lag the writes a little) or half a minute has passed.
-func (r *StormReport) check(ctx context.Context, o StormOptions, t target) error {
+// checkSummary reads /summary until it agrees with the boxes (the aggregates behind it may
+// lag the writes a little) or a minute has passed, every 2 s: a read may be costly.
+func (r *StormReport) checkSummary(ctx context.Context, o StormOptions, t target) error {
+	var lastErr error
+	deadline := time.Now().Add(time.Minute)
+	for ctx.Err() == nil {
+		r.Summary, lastErr = getSummary(ctx, t.httpURL, o.Config.APIToken)
+		if (lastErr == nil && r.summaryOK()) || time.Now().After(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(2 * time.Second): // polling: nothing to block on
+		}
+	}
+	return lastErr
+}
+
+// countLog counts the boxes' CALLs in the frame log.
+func (r *StormReport) countLog(ctx context.Context, o StormOptions) error {
 	awsCfg, err := o.Config.AWS(ctx)
 	if err != nil {
 		return err
 	}
 	db := store.NewClient(awsCfg, o.Config.DynamoDBEndpoint)
-	if r.CallsLogged, err = countLoggedCalls(ctx, db, tables.Messages.FullName(o.Config.TablePrefix)); err != nil {
-		return err
-	}
-	var lastErr error
-	waitUntil(ctx, time.Now().Add(30*time.Second), func() bool {
-		r.Summary, lastErr = getSummary(ctx, t.httpURL, o.Config.APIToken)
-		return lastErr == nil && r.summaryOK()
-	})
-	return lastErr
+	r.CallsLogged, err = countLoggedCalls(ctx, db, tables.Messages.FullName(o.Config.TablePrefix))
+	return err
 }
 
 // countLoggedCalls counts the CALLs from boxes that the frame log holds. It reads the whole

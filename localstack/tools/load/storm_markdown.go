@@ -21,10 +21,11 @@ func (r *StormReport) Markdown() string {
 	fmt.Fprintf(&b, "| time until 99 %% booted (BootNotification accepted) | %s |\n", r.To99.Round(100*time.Millisecond))
 	fmt.Fprintf(&b, "| time until 100 %% booted | %s (%.0f boots/s) |\n", r.To100.Round(100*time.Millisecond), rate(r.Boxes, r.To100))
 	fmt.Fprintf(&b, "| connection attempts throttled with 429 / failed otherwise (all retried) | %d / %d |\n", r.Throttled, r.FailedAttempts)
-	fmt.Fprintf(&b, "| CALLs sent / answered / in the frame log (lost) | %d / %d / %d (%d) |\n", r.CallsSent, r.CallsAnswered, r.CallsLogged, r.Lost())
+	fmt.Fprintf(&b, "| CALLs sent / answered CALLRESULT / answered CALLERROR / in the frame log (lost: CALLRESULT without a row) | %d / %d / %d / %d (%d) |\n",
+		r.CallsSent, r.CallsAccepted, r.CallsRefused, r.CallsLogged, r.Lost())
 	fmt.Fprintf(&b, "| /summary: boxes online, connectors by status, running sessions | %d, %v, %d (want %d, %v, 0) |\n",
 		r.Summary.ConnectedChargeBoxes, r.Summary.ConnectorsByStatus, r.Summary.RunningSessions, r.Boxes, r.wantSummary().ConnectorsByStatus)
-	fmt.Fprintf(&b, "| errors seen by the boxes | %d |\n", r.Errors)
+	fmt.Fprintf(&b, "| errors seen by the boxes (failed connection attempts included) | %d |\n", r.Errors)
 	for _, u := range r.Usage {
 		fmt.Fprintf(&b, "| %s: CPU, peak RSS | %s (%.0f%% of one core), %.0f MiB |\n", u.Process, u.CPU.Round(time.Second/10), 100*u.CPUShare, float64(u.PeakRSS)/(1<<20))
 	}

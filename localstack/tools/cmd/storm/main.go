@@ -33,6 +33,12 @@ func main() {
 	flag.StringVar(&doc, "doc", "", "also write the result into this file's storm section, e.g. docs/scale.md (`make storm WRITE=1`)")
 	flag.StringVar(&stackLog, "stack-log", filepath.Join(os.TempDir(), "storm-stack.log"), "the stack's log file")
 	flag.Parse()
+	// Go raises the soft RLIMIT_NOFILE to the hard limit at start (os, go.dev/issue/46279);
+	// the boxes need one descriptor each here and the stack one each in its process.
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil && lim.Cur < uint64(o.Boxes)+1024 {
+		fail(fmt.Errorf("open-file limit %d is too low for %d boxes: raise the hard limit (ulimit -Hn) to at least %d", lim.Cur, o.Boxes, o.Boxes+1024))
+	}
 	cfg, err := toolenv.Config("storm", "run `make storm` (go run ./localstack exec -- go run ./localstack/tools/cmd/storm)")
 	if err != nil {
 		fail(err)

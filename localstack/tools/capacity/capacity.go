@@ -8,6 +8,7 @@ package capacity
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -46,8 +47,8 @@ func Default() Limits {
 
 // Measured are the figures measured on this project that turn rates into load.
 type Measured struct {
-	// Handler is the time one invocation of a step takes, by budget step name; Fallback per
-	// DynamoDB call for a step without its own figure.
+	// Handler is the time one invocation of a step takes, by budget step name; PerCall is the
+	// time per DynamoDB call, for a step without its own figure.
 	Handler map[string]time.Duration
 	PerCall time.Duration
 	Source  string // where Handler and PerCall come from
@@ -281,20 +282,10 @@ func tableWrites(o Options, r rates, byName map[string]budget.Row) []tableLoad {
 		}
 	}
 	var out []tableLoad
-	for _, name := range slices.Sorted(mapsKeys(loads)) {
+	for _, name := range slices.Sorted(maps.Keys(loads)) {
 		out = append(out, *loads[name])
 	}
 	return out
-}
-
-func mapsKeys(m map[string]*tableLoad) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 func tableRows(tw []tableLoad, l Limits) []Row {

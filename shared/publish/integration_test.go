@@ -605,6 +605,10 @@ func TestPoisonRecordGoesToTheFailureStore(t *testing.T) {
 	if order := ocppOrder(t, got, s.box); strings.Join(order, "|") != strings.Join(s.want, "|") {
 		t.Errorf("box %s\n got %v\nwant %v", s.box, order, s.want)
 	}
+	// The record is set aside in the same invocation, once the box's earlier records went
+	// through: right after its batch's publish, so possibly just after the consumer got the
+	// messages.
+	waitUntil(t, 30*time.Second, "the poison record in the failure store", func() bool { return len(h.stored(t)) > 0 })
 	keys := h.stored(t)
 	if len(keys) != 1 || !strings.HasPrefix(keys[0], "publisher/"+tables.Messages.FullName(h.cfg.TablePrefix)+"/") {
 		t.Fatalf("failure store %v, want the poison record", keys)

@@ -7,7 +7,7 @@ export LOCAL_DIR
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .DEFAULT_GOAL := help
-.PHONY: help local box test test-unit fuzz build lint fmt vet invoke clean synth bootstrap deploy simulate load bench calls cost lambda-perf console
+.PHONY: help local box test test-unit fuzz build lint fmt vet invoke clean synth bootstrap deploy simulate load bench calls cost lambda-perf storm capacity console
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -89,6 +89,12 @@ replay: ## republish FROM..TO (RFC 3339; TO default now), optionally BOX: locall
 
 load: ## 1,000 boxes x 5 min on the local stack; sessions stored and published once (LOAD_BOXES, LOAD_DURATION, LOAD_TIMESCALE); WRITE=1 into docs/performance.md
 	$(GO) run ./localstack exec -- $(GO) run ./localstack/tools/cmd/load $(call writes,-doc docs/performance.md)
+
+storm: ## connect storm: BOXES boxes (default 500; 5,000 for the docs) connect at once to the local stack; every one must boot, nothing lost, /summary right; WRITE=1 into docs/scale.md
+	$(GO) run ./localstack exec -- $(GO) run ./localstack/tools/cmd/storm -boxes $(BOXES) $(call writes,-doc docs/scale.md)
+
+capacity: ## load per second on every limited AWS resource for BOXES boxes (flags of make cost in ARGS), flagged above 50 %; WRITE=1 writes 1,000..1,000,000 into docs/scale.md
+	$(GO) run ./localstack exec -- $(GO) run ./localstack/tools/cmd/capacity -boxes $(BOXES) $(call writes,-doc docs/scale.md) $(ARGS)
 
 # The measuring targets print their tables; WRITE=1 also writes them into the tracked docs.
 WRITE ?=

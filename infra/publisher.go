@@ -106,8 +106,9 @@ func newFailureStore(scope constructs.Construct, p CentralSystemStackProps) awss
 }
 
 // addPublisherSources subscribes the publisher to the stream of every table with Stream set.
-// Parallelization factor 1 keeps records of one partition key (one charge box) in order;
-// per-record failure reports plus bisection isolate a bad record without losing the others.
+// The parallelization factor comes from tables.StreamParallelization: 1 where order must hold
+// across items of a partition key (the frame log), since above 1 Lambda keeps order per item
+// only; per-record failure reports plus bisection isolate a bad record without losing the others.
 // Retries are bounded by age only: MaximumRetryAttempts and MaximumRecordAgeInSeconds -1 retry
 // a batch until the stream trims its records (24 h), so a broker outage shorter than that loses
 // nothing. Filter criteria (shared/streamfilter) invoke the publisher only for records that can
@@ -161,7 +162,7 @@ func addPublisherSources(scope constructs.Construct, p CentralSystemStackProps, 
 			MaximumRetryAttempts:       jsii.Number(float64(p.Publisher.RetryAttempts)),
 			MaximumRecordAgeInSeconds:  jsii.Number(recordAge(p.Publisher)),
 			FunctionResponseTypes:      jsii.Strings("ReportBatchItemFailures"),
-			ParallelizationFactor:      jsii.Number(1),
+			ParallelizationFactor:      jsii.Number(float64(tables.StreamParallelization(def))),
 			FilterCriteria:             &awslambda.CfnEventSourceMapping_FilterCriteriaProperty{Filters: &filters},
 			DestinationConfig: &awslambda.CfnEventSourceMapping_DestinationConfigProperty{
 				OnFailure: &awslambda.CfnEventSourceMapping_OnFailureProperty{Destination: f.FailureStore.BucketArn()},

@@ -22,11 +22,13 @@ func TestPublisherEventSources(t *testing.T) {
 			fn := c.tp.function(t, c.s.Props.Stage, FnPublisher)
 			bucketID, _ := c.tp.only(t, "AWS::S3::Bucket")
 			streamTables := map[string]bool{}
+			defs := map[string]tables.Table{}
 			for _, id := range c.tp.ofType("AWS::DynamoDB::Table") {
 				name := strings.TrimPrefix(c.tp.Resources[id].Properties["TableName"].(string), c.s.Props.TablePrefix)
 				for _, d := range tables.All() {
 					if d.Name == name && d.Stream {
 						streamTables[id] = true
+						defs[id] = d
 					}
 				}
 			}
@@ -38,10 +40,12 @@ func TestPublisherEventSources(t *testing.T) {
 			for _, id := range mappings {
 				p := c.tp.Resources[id].Properties
 				source, _ := path(p, "EventSourceArn", "Fn::GetAtt").([]any)
+				factor := 0.0
 				if len(source) != 2 || !streamTables[source[0].(string)] || source[1] != "StreamArn" {
 					t.Errorf("%s: source %v, want the stream of a table with Stream set", id, p["EventSourceArn"])
 				} else {
 					delete(streamTables, source[0].(string))
+					factor = float64(tables.StreamParallelization(defs[source[0].(string)]))
 				}
 				want := map[string]any{
 					"StartingPosition":           "TRIM_HORIZON",
@@ -49,7 +53,7 @@ func TestPublisherEventSources(t *testing.T) {
 					"BisectBatchOnFunctionError": true,
 					"MaximumRetryAttempts":       float64(pp.RetryAttempts),
 					"MaximumRecordAgeInSeconds":  recordAge(pp),
-					"ParallelizationFactor":      float64(1),
+					"ParallelizationFactor":      factor,
 					"FunctionResponseTypes":      []any{"ReportBatchItemFailures"},
 				}
 				for k, v := range want {

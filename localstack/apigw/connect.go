@@ -40,6 +40,13 @@ func (s *Server) serveConnect(w http.ResponseWriter, r *http.Request, escapedID 
 	if !ok {
 		return
 	}
+	done, ok := s.admit.enter()
+	if !ok {
+		c.log.Debug("new connection throttled")
+		writeMessage(w, http.StatusTooManyRequests, http.StatusText(http.StatusTooManyRequests))
+		return
+	}
+	defer done()
 	if s.h.Authorizer != nil {
 		if status, ok := s.authorize(r, c, req); !ok {
 			writeMessage(w, status, http.StatusText(status))

@@ -46,6 +46,12 @@ type Options struct {
 	// MaxInFlight bounds the concurrent $default invocations of one connection; default 8.
 	// API Gateway does not serialize them; the bound only keeps a flooding client in check.
 	MaxInFlight int
+	// NewConnectionsPerSecond is API Gateway's account quota of new connections per second;
+	// default 500 (AWS's default), negative for no limit. MaxPendingConnects bounds the
+	// handshakes (authorizer and $connect) in progress; default 64, negative for no bound.
+	// Upgrades over either are answered 429 (admission.go).
+	NewConnectionsPerSecond float64
+	MaxPendingConnects      int
 	// Logger receives the gateway's logs; default slog.Default().
 	Logger *slog.Logger
 }
@@ -59,6 +65,10 @@ const (
 	DefaultIdleTimeout      = 10 * time.Minute
 	DefaultMaxConnectionAge = 2 * time.Hour
 	DefaultMaxInFlight      = 8
+	// DefaultNewConnectionsPerSecond is API Gateway's default quota; DefaultMaxPendingConnects
+	// keeps DynamoDB Local's queue short enough that no handshake times out.
+	DefaultNewConnectionsPerSecond = 500
+	DefaultMaxPendingConnects      = 64
 )
 
 // integrationTimeout is API Gateway's hard limit on one integration call.
@@ -89,6 +99,12 @@ func (o Options) withDefaults() Options {
 	if o.MaxInFlight <= 0 {
 		o.MaxInFlight = DefaultMaxInFlight
 	}
+	if o.NewConnectionsPerSecond == 0 {
+		o.NewConnectionsPerSecond = DefaultNewConnectionsPerSecond
+	}
+	if o.MaxPendingConnects == 0 {
+		o.MaxPendingConnects = DefaultMaxPendingConnects
+	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -98,9 +114,10 @@ func (o Options) withDefaults() Options {
 // Server is the emulated WebSocket API and Management API on one http.Handler:
 // GET /ocpp/{chargeBoxId} upgrades, /@connections/{id} (optionally behind /{stage}) manages.
 type Server struct {
-	h    Handlers
-	opts Options
-	log  *slog.Logger
+	h     Handlers
+	opts  Options
+	log   *slog.Logger
+	admit *admission
 
 	mu     sync.Mutex
 	conns  map[string]*conn
@@ -113,7 +130,8 @@ type Server struct {
 // New returns a Server invoking h.
 func New(h Handlers, opts Options) *Server {
 	opts = opts.withDefaults()
-	return &Server{h: h, opts: opts, log: opts.Logger, conns: make(map[string]*conn)}
+	return &Server{h: h, opts: opts, log: opts.Logger, conns: make(map[string]*conn),
+		admit: newAdmission(opts.NewConnectionsPerSecond, opts.MaxPendingConnects, time.Now)}
 }
 
 // ServeHTTP routes the public WebSocket path and the Management API. Everything else gets 403,

@@ -189,6 +189,7 @@ func (s *Stack) startPublisher(ctx context.Context, env launch.Env, opts Options
 		Filter: func(table string, rec events.DynamoDBEventRecord) bool {
 			return streamfilter.Deliver(byName[table], rec)
 		},
+		Parallelization: func(table string) int { return tables.StreamParallelization(byName[table]) },
 	}
 	if cfg.FailureDir != "" {
 		ro.FailureStore = failures.Dir(cfg.FailureDir)

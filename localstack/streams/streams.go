@@ -77,6 +77,10 @@ type Options struct {
 	FailureStore failures.Store
 	// Now is the clock that ages records [time.Now].
 	Now func() time.Time
+	// Parallelization is ParallelizationFactor, per table: how many batches of one shard are
+	// processed at once (1 to 10) [nil: 1]. As Lambda documents it, order is kept per item
+	// (partition and sort key), not per partition key: see parallel.go.
+	Parallelization func(table string) int
 }
 
 func (o Options) withDefaults() Options {
@@ -296,7 +300,12 @@ func (r *reader) readShard(ctx context.Context, shardID string, start types.Shar
 			iter = nil
 			continue
 		}
-		if len(out.Records) > 0 {
+		if n := r.parallelization(); n > 1 && len(out.Records) > 0 {
+			if !r.processParallel(ctx, log, shardID, out.Records, n) {
+				return false
+			}
+			pos = position{kind: types.ShardIteratorTypeAfterSequenceNumber, seq: sequence(out.Records[len(out.Records)-1])}
+		} else if len(out.Records) > 0 {
 			if retry, done := r.process(ctx, log, shardID, &run, out.Records); !done {
 				pos, iter = retry, nil
 				sleep(ctx, backoff)

@@ -86,29 +86,23 @@ const PermanentFailureLog = "stream record cannot be published: written to the f
 
 // job is one stream record on its way to the broker.
 type job struct {
-	index int // in the batch
-	rec   events.DynamoDBEventRecord
-	msgs  []bus.Message
-	built bool
-	sent  int // messages confirmed so far
+	index     int // in the batch
+	rec       events.DynamoDBEventRecord
+	msgs      []bus.Message
+	first     int   // index of msgs[0] in the batch's publish
+	malformed error // the record can never be published: it goes to the failure store
+	buildErr  error // a transient failure building its messages: the box stops here
 }
 
-// box is the queue of one charge box's records, published strictly one message at a time.
 // UnroutableLog is the log message of a message dropped because no queue is bound for its
 // routing key; infra/ counts it with a metric filter and alarms on it.
 const UnroutableLog = "unroutable message dropped: no queue is bound for its routing key"
 
+// box is the queue of one charge box's records, in stream order.
 type box struct {
 	id     string
 	jobs   []*job
 	failed error
-}
-
-func (b *box) head() *job {
-	if b.failed != nil || len(b.jobs) == 0 {
-		return nil
-	}
-	return b.jobs[0]
 }
 
 func (h *handler) handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
@@ -118,13 +112,11 @@ func (h *handler) handle(ctx context.Context, ev events.DynamoDBEvent) (events.D
 		defer cancel()
 	}
 	boxes := h.queue(ev.Records)
+	batch := h.buildAll(ctx, boxes)
+	err := h.pub.Publish(ctx, batch...)
 	published := 0
-	for {
-		n, more := h.round(ctx, boxes)
-		published += n
-		if !more {
-			break
-		}
+	for _, b := range boxes {
+		published += h.settle(ctx, b, batch, err)
 	}
 	resp := batchFailures(ev.Records, boxes)
 	h.log.Debug("published stream batch", "records", len(ev.Records), "messages", published, "failedRecords", len(resp.BatchItemFailures))
@@ -152,51 +144,81 @@ func (h *handler) queue(records []events.DynamoDBEventRecord) []*box {
 	return boxes
 }
 
-// round publishes the next message of every box that has one and returns how many were
-// published (or dropped as unroutable), and false when no box had a message left. A box's next
-// message goes out only after the previous one was confirmed, so nothing of a box can overtake
-// a message that failed, while boxes share the round trips.
-func (h *handler) round(ctx context.Context, boxes []*box) (int, bool) {
-	var round []bus.Message
-	var owners []*box
+// buildAll builds the messages of every record and returns them as one publish, each box's
+// in stream order. A box's records after one that failed to build are not published: they
+// are retried with it.
+func (h *handler) buildAll(ctx context.Context, boxes []*box) []bus.Message {
+	var batch []bus.Message
 	for _, b := range boxes {
-		if m, ok := h.next(ctx, b); ok {
-			round = append(round, m)
-			owners = append(owners, b)
-		}
-	}
-	if len(round) == 0 {
-		return 0, false
-	}
-	err := h.pub.Publish(ctx, round...)
-	published := 0
-	for k, b := range owners {
-		merr := bus.MessageError(err, k)
-		switch {
-		case errors.Is(merr, bus.ErrReturned):
-			// No queue is bound for this routing key: no consumer wants it. Retrying would
-			// hold back every later record of the box (sessions too) for a binding that may
-			// never come, so the message is logged as dropped and the box goes on.
-			m := round[k]
-			msg, level := UnroutableLog, slog.LevelError
-			if m.RoutingKey == bus.KeySecurityEvents {
-				// A routing key added with the security extension: a deployment whose
-				// consumers do not bind it drops these without the unroutable alarm.
-				msg, level = UnboundSecurityEventLog, slog.LevelInfo
+		for _, j := range b.jobs {
+			msgs, err := h.build(ctx, j.rec)
+			var bad *malformedError
+			switch {
+			case errors.As(err, &bad):
+				j.malformed = err
+				continue
+			case err != nil:
+				j.buildErr = err
 			}
-			h.log.Log(ctx, level, msg,
-				"exchange", m.Exchange, "routingKey", m.RoutingKey, "messageId", m.MessageID, "chargeBoxId", b.id)
-		case merr != nil:
-			h.fail(b, merr)
-			continue
-		}
-		published++
-		j := b.jobs[0]
-		if j.sent++; j.sent == len(j.msgs) {
-			b.jobs = b.jobs[1:]
+			if j.buildErr != nil {
+				break
+			}
+			j.msgs, j.first = msgs, len(batch)
+			batch = append(batch, msgs...)
 		}
 	}
-	return published, true
+	return batch
+}
+
+// settle walks box b's records in stream order after the batch was published (err is the
+// publish's error) and stops at the first record that failed: it and the box's later records
+// stay queued and are reported as batch item failures, so a retry re-publishes them in order.
+// Confirms are awaited once per batch, not per message: a later message of the box may have
+// been confirmed after an earlier one failed, and is published again by the retry (same
+// message_id). It returns how many messages were published or dropped as unroutable.
+func (h *handler) settle(ctx context.Context, b *box, batch []bus.Message, err error) int {
+	published := 0
+	for len(b.jobs) > 0 {
+		j := b.jobs[0]
+		switch {
+		case j.buildErr != nil:
+			h.fail(b, j.buildErr)
+			return published
+		case j.malformed != nil:
+			// Retrying cannot repair a malformed row, and blocking the box on it would stop
+			// everything after it: keep it in the failure store and go on. It is set aside
+			// only once every earlier record of the box went through, so a retry of those
+			// does not store it twice.
+			if serr := h.setAside(ctx, b, j, j.malformed); serr != nil {
+				h.fail(b, serr)
+				return published
+			}
+		}
+		for k := range j.msgs {
+			merr := bus.MessageError(err, j.first+k)
+			switch {
+			case errors.Is(merr, bus.ErrReturned):
+				// No queue is bound for this routing key: no consumer wants it. Retrying would
+				// hold back every later record of the box (sessions too) for a binding that may
+				// never come, so the message is logged as dropped and the box goes on.
+				m := batch[j.first+k]
+				msg, level := UnroutableLog, slog.LevelError
+				if m.RoutingKey == bus.KeySecurityEvents {
+					// A routing key added with the security extension: a deployment whose
+					// consumers do not bind it drops these without the unroutable alarm.
+					msg, level = UnboundSecurityEventLog, slog.LevelInfo
+				}
+				h.log.Log(ctx, level, msg,
+					"exchange", m.Exchange, "routingKey", m.RoutingKey, "messageId", m.MessageID, "chargeBoxId", b.id)
+			case merr != nil:
+				h.fail(b, merr)
+				return published
+			}
+			published++
+		}
+		b.jobs = b.jobs[1:]
+	}
+	return published
 }
 
 // batchFailures reports, in batch order, every record still queued on a box that failed: the
@@ -218,39 +240,6 @@ func batchFailures(records []events.DynamoDBEventRecord, boxes []*box) events.Dy
 		}
 	}
 	return resp
-}
-
-// next returns the next message of box b, building messages of its records as it reaches them
-// and passing over records that publish nothing.
-func (h *handler) next(ctx context.Context, b *box) (bus.Message, bool) {
-	for {
-		j := b.head()
-		if j == nil {
-			return bus.Message{}, false
-		}
-		if !j.built {
-			msgs, err := h.build(ctx, j.rec)
-			var bad *malformedError
-			switch {
-			case errors.As(err, &bad):
-				// Retrying cannot repair a malformed row, and blocking the box on it would
-				// stop everything after it: keep it in the failure store and go on.
-				if serr := h.setAside(ctx, b, j, err); serr != nil {
-					h.fail(b, serr)
-					return bus.Message{}, false
-				}
-				msgs = nil
-			case err != nil:
-				h.fail(b, err)
-				return bus.Message{}, false
-			}
-			j.msgs, j.built = msgs, true
-		}
-		if j.sent < len(j.msgs) {
-			return j.msgs[j.sent], true
-		}
-		b.jobs = b.jobs[1:]
-	}
 }
 
 func (h *handler) fail(b *box, err error) {

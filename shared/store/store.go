@@ -36,6 +36,7 @@ func NewClient(cfg aws.Config, endpoint string) *dynamodb.Client {
 			o.BaseEndpoint = aws.String(endpoint)
 			// DynamoDB Local's x-amz-crc32 does not match what the SDK computes; AWS's does.
 			o.DisableValidateResponseChecksum = true
+			useLocalEndpoint(o)
 		}
 	})
 }

@@ -144,6 +144,7 @@ func (r *Report) check(ctx context.Context, st *store.Store, consumer *SessionCo
 // it has used so far, and how to stop it.
 type target struct {
 	url     string
+	httpURL string // the operator API, with Config.APIToken as its bearer token
 	measure func() []Usage
 	stop    func() error
 }
@@ -155,7 +156,7 @@ func startTarget(ctx context.Context, o Options) (target, error) {
 		if err != nil {
 			return target{}, err
 		}
-		return target{url: c.wsURL, measure: c.measure, stop: c.stop}, nil
+		return target{url: c.wsURL, httpURL: c.httpURL, measure: c.measure, stop: c.stop}, nil
 	}
 	s, err := stack.Start(ctx, o.Config, stack.Options{WSAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
 		Publish: o.Config.AMQPURL != "", PrintTo: io.Discard, StreamPoll: 100 * time.Millisecond}, o.Logger)
@@ -170,13 +171,14 @@ func startTarget(ctx context.Context, o Options) (target, error) {
 		u.CPUShare = float64(u.CPU) / float64(time.Since(t0))
 		return []Usage{u}
 	}
-	return target{url: strings.TrimSuffix(s.WSURL, "/"), measure: measure, stop: s.Close}, nil
+	return target{url: strings.TrimSuffix(s.WSURL, "/"), httpURL: s.HTTPURL, measure: measure, stop: s.Close}, nil
 }
 
 // child is the local stack running as a child process.
 type child struct {
 	cmd     *exec.Cmd
 	wsURL   string
+	httpURL string
 	start   map[int]procSample
 	names   map[int]string
 	stopped chan error
@@ -196,6 +198,9 @@ func startChild(ctx context.Context, o Options) (*child, error) {
 		"WS_ADDR="+wsAddr, "HTTP_ADDR="+httpAddr, "DYNAMODB_ENDPOINT="+c.DynamoDBEndpoint, "TABLE_PREFIX="+c.TablePrefix,
 		"AMQP_URL="+c.AMQPURL, "AUTO_REGISTER=true", "ACCEPT_UNKNOWN_TAGS="+strconv.FormatBool(c.AcceptUnknownTags),
 		"HEARTBEAT_INTERVAL="+strconv.Itoa(int(c.HeartbeatInterval/time.Second)), "KNOWN_VENDOR_IDS="+strings.Join(c.KnownVendorIDs, ","))
+	if c.APIToken != "" {
+		env = append(env, "API_TOKEN="+c.APIToken)
+	}
 	cmd := exec.CommandContext(ctx, o.StackBinary, "run")
 	cmd.Env = env
 	cmd.Stdout = io.Discard // without RabbitMQ the stack prints every message it would publish
@@ -207,7 +212,7 @@ func startChild(ctx context.Context, o Options) (*child, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", o.StackBinary, err)
 	}
-	ch := &child{cmd: cmd, wsURL: "ws://" + wsAddr + "/ocpp", stopped: make(chan error, 1)}
+	ch := &child{cmd: cmd, wsURL: "ws://" + wsAddr + "/ocpp", httpURL: "http://" + httpAddr, stopped: make(chan error, 1)}
 	go func() { ch.stopped <- cmd.Wait() }()
 	if err := waitListening(ctx, wsAddr, ch.stopped); err != nil {
 		_ = cmd.Process.Kill()

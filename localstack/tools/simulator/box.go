@@ -18,7 +18,16 @@ import (
 // Subprotocol is the WebSocket subprotocol every box offers.
 const Subprotocol = "ocpp1.6"
 
+// ThrottledEvent and FailedConnectEvent name the connection attempts refused with 429 (an
+// event) and those that failed otherwise (an error) in Summary.Events.
+const (
+	ThrottledEvent     = "connection attempts throttled (429)"
+	FailedConnectEvent = "failed connection attempts"
+)
+
 var (
+	// errThrottled is a refused upgrade: 429, over the new-connection quota.
+	errThrottled = errors.New("throttled: HTTP 429 Too Many Requests")
 	// errDown means the connection ended; the box reconnects and retries.
 	errDown = errors.New("connection lost")
 	// errTimeout means a CALL got no answer in time.
@@ -284,6 +293,9 @@ func (b *box) connect(ctx context.Context) error {
 	}
 	ws, resp, err := d.DialContext(ctx, b.cfg.URL+"/"+b.id, h)
 	if err != nil {
+		if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
+			return fmt.Errorf("connect %s: %w", b.id, errThrottled)
+		}
 		if resp != nil {
 			return fmt.Errorf("connect %s: %w (HTTP %s)", b.id, err, resp.Status)
 		}
@@ -313,24 +325,39 @@ func read(ws *websocket.Conn, in chan<- inbound) {
 	}
 }
 
-// connectRetry connects, retrying with backoff until it works or ctx ends.
+// connectRetry connects, retrying with jittered exponential backoff until it works or ctx
+// ends.
 func (b *box) connectRetry(ctx context.Context) bool {
-	backoff := time.Second
-	for {
+	for attempt := 0; ; attempt++ {
 		err := b.connect(ctx)
 		if err == nil {
 			return true
 		}
-		b.st.problem("failed connection attempts")
-		b.log.Warn("connect failed", "error", err)
-		b.traceLine(fmt.Sprintf("%v; retrying in %s", err, backoff))
+		if errors.Is(err, errThrottled) {
+			// API Gateway's new-connection quota at work: expected in a storm, not an error.
+			b.st.event(ThrottledEvent)
+		} else {
+			b.st.problem(FailedConnectEvent)
+			b.log.Warn("connect failed", "error", err)
+		}
+		wait := b.backoff(attempt)
+		b.traceLine(fmt.Sprintf("%v; retrying in %s", err, wait.Round(time.Millisecond)))
 		select {
 		case <-ctx.Done():
 			return false
-		case <-time.After(backoff):
+		case <-time.After(wait):
 		}
-		backoff = min(2*backoff, 30*time.Second)
 	}
+}
+
+// backoff is the wait after failed attempt number attempt (0-based): full jitter, uniform in
+// [0, min(ReconnectCap, ReconnectBase * 2^attempt)).
+func (b *box) backoff(attempt int) time.Duration {
+	ceiling := b.cfg.ReconnectCap
+	if attempt < 20 { // beyond, the shift could overflow; the cap has long been reached
+		ceiling = min(ceiling, b.cfg.ReconnectBase<<attempt)
+	}
+	return time.Duration(b.rng.Int64N(int64(ceiling) + 1))
 }
 
 // reconnect restores the connection after a drop and reports every connector again, as a box
@@ -514,6 +541,7 @@ func (b *box) boot(soft context.Context) bool {
 			}
 			b.nextHeartbeat = time.Now().Add(b.heartbeat)
 			b.st.event("boots accepted")
+			b.st.booted(b.id)
 			b.handle(b.statusAll())
 			return true
 		}

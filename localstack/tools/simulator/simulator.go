@@ -67,6 +67,14 @@ type Config struct {
 	MisbehaveEvery time.Duration
 	// CallTimeout bounds the wait for an answer to one CALL.
 	CallTimeout time.Duration
+	// ReconnectBase and ReconnectCap shape the wait before each new connection attempt after
+	// a failed one, as real boxes do: "full jitter", uniformly between zero and
+	// min(ReconnectCap, ReconnectBase * 2^attempt), so a fleet that lost its connections at
+	// once does not come back in waves (wall-clock time, not scaled) [1s, 30s].
+	ReconnectBase, ReconnectCap time.Duration
+	// Monitor, when set, is attached to the run: it tells how many boxes are connected and
+	// booted while the run goes on (the connect storm watches it).
+	Monitor *Monitor
 	// Progress receives a progress line every ProgressEvery; nil prints none.
 	Progress      io.Writer
 	ProgressEvery time.Duration
@@ -130,6 +138,12 @@ func (c Config) withDefaults() Config {
 	if c.Seed == 0 {
 		c.Seed = d.Seed
 	}
+	if c.ReconnectBase <= 0 {
+		c.ReconnectBase = time.Second
+	}
+	if c.ReconnectCap <= 0 {
+		c.ReconnectCap = 30 * time.Second
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -169,6 +183,10 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 	st := newStats()
 	start := time.Now()
+	st.start = start
+	if cfg.Monitor != nil {
+		cfg.Monitor.attach(st)
+	}
 	stopProgress := progress(cfg, st, start)
 	var wg sync.WaitGroup
 	for i := range cfg.Boxes {

@@ -28,6 +28,10 @@ type stats struct {
 	sessions   []Session
 	txOwner    map[int]string // transactionId -> box/connector/start, to catch reuse
 	dupTx      []int
+
+	start     time.Time
+	bootedAt  map[string]time.Duration // box -> since start, its first accepted BootNotification
+	bootOrder []time.Duration          // the same, in the order they came
 }
 
 type actionStats struct {
@@ -85,6 +89,21 @@ func (s *stats) problem(what string) {
 	s.mu.Lock()
 	s.problems[what]++
 	s.mu.Unlock()
+}
+
+// booted records box id's first accepted BootNotification.
+func (s *stats) booted(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.bootedAt == nil {
+		s.bootedAt = map[string]time.Duration{}
+	}
+	if _, ok := s.bootedAt[id]; ok {
+		return
+	}
+	d := time.Since(s.start)
+	s.bootedAt[id] = d
+	s.bootOrder = append(s.bootOrder, d)
 }
 
 // event counts something worth reporting that is not an error (a reconnect, a reset).

@@ -3,6 +3,7 @@ package main
 import (
 	_ "embed"
 	"encoding/json"
+	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
@@ -10,6 +11,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/serverless-ocpp/csms/shared/gateway"
 )
 
 //go:embed rewrite.js
@@ -64,7 +67,7 @@ func newEdge(scope constructs.Construct, p CentralSystemStackProps, ws *WebSocke
 	})
 	originRequestPolicy := awscloudfront.NewOriginRequestPolicy(scope, jsii.String("ChargeBoxOriginRequestPolicy"), &awscloudfront.OriginRequestPolicyProps{
 		Comment:             jsii.String("OCPP WebSocket handshake headers and all query strings"),
-		HeaderBehavior:      awscloudfront.OriginRequestHeaderBehavior_AllowList(*jsii.Strings(WebSocketHeaders...)...),
+		HeaderBehavior:      awscloudfront.OriginRequestHeaderBehavior_AllowList(*jsii.Strings(originRequestHeaders(p)...)...),
 		QueryStringBehavior: awscloudfront.OriginRequestQueryStringBehavior_All(),
 		CookieBehavior:      awscloudfront.OriginRequestCookieBehavior_None(),
 	})
@@ -111,11 +114,22 @@ func newEdge(scope constructs.Construct, p CentralSystemStackProps, ws *WebSocke
 		props.SslSupportMethod = awscloudfront.SSLMethod_SNI
 	}
 	dist := awscloudfront.NewDistribution(scope, jsii.String("ChargeBoxDistribution"), props)
+	viewerMTLS(dist, p.Security)
 	domain := *dist.DistributionDomainName()
 	if p.DomainName != "" {
 		domain = p.DomainName
 	}
 	return &Edge{Distribution: dist, Function: fn, DomainName: domain}
+}
+
+// originRequestHeaders are the viewer headers the WebSocket behaviour forwards: the handshake's
+// and, with security profile 3, the client certificate's.
+func originRequestHeaders(p CentralSystemStackProps) []string {
+	h := slices.Clone(WebSocketHeaders)
+	if p.Security.ClientCertAuth {
+		h = append(h, gateway.ClientCertHeaders...)
+	}
+	return h
 }
 
 // originHeaders are the custom origin headers, nil when there are none.

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -36,6 +37,10 @@ type SecurityProps struct {
 	ClientCertAuth       bool
 	OriginDomainName     string
 	OriginCertificateArn string
+	// ClientCertTrustStoreID names the CloudFront trust store (an account-level resource holding
+	// the charging-station CA certificate, made once with `aws cloudfront create-trust-store`,
+	// docs/security-certificates.md) the distribution checks client certificates against.
+	ClientCertTrustStoreID string
 }
 
 // securityEnvironment is the functions' environment for the security settings.
@@ -59,8 +64,8 @@ func securityEnvironment(s SecurityProps) map[string]string {
 
 func validateSecurity(s SecurityProps) []error {
 	var errs []error
-	if s.ClientCertAuth && (s.CASecretArn == "" || s.OriginDomainName == "" || s.OriginCertificateArn == "") {
-		errs = append(errs, fmt.Errorf("client certificate auth (security profile 3): set CASecretArn, OriginDomainName and OriginCertificateArn"))
+	if s.ClientCertAuth && (s.CASecretArn == "" || s.OriginDomainName == "" || s.OriginCertificateArn == "" || s.ClientCertTrustStoreID == "") {
+		errs = append(errs, fmt.Errorf("client certificate auth (security profile 3): set CASecretArn, OriginDomainName, OriginCertificateArn and ClientCertTrustStoreID"))
 	}
 	if s.CASecretArn != "" && !secretArn.MatchString(s.CASecretArn) {
 		errs = append(errs, fmt.Errorf("CA secret %q: want a complete Secrets Manager secret ARN (arn:aws:secretsmanager:...)", s.CASecretArn))
@@ -127,12 +132,31 @@ func (s *Security) grant(p CentralSystemStackProps, f *Functions) {
 // securityFromContext reads the security settings (docs/deploy.md, "Security extension").
 func securityFromContext(r *config.Reader) SecurityProps {
 	return SecurityProps{
-		CPOName:               r.String("cpoName", ""),
-		CASecretArn:           r.String("caSecretArn", ""),
-		CertificateValidity:   r.Duration("certificateValidity", 0),
-		AuthorizationKeyGrace: r.Duration("authorizationKeyGrace", 0),
-		ClientCertAuth:        r.Bool("clientCertAuth", false),
-		OriginDomainName:      r.String("originDomainName", ""),
-		OriginCertificateArn:  r.String("originCertificateArn", ""),
+		CPOName:                r.String("cpoName", ""),
+		CASecretArn:            r.String("caSecretArn", ""),
+		CertificateValidity:    r.Duration("certificateValidity", 0),
+		AuthorizationKeyGrace:  r.Duration("authorizationKeyGrace", 0),
+		ClientCertAuth:         r.Bool("clientCertAuth", false),
+		OriginDomainName:       r.String("originDomainName", ""),
+		OriginCertificateArn:   r.String("originCertificateArn", ""),
+		ClientCertTrustStoreID: r.String("clientCertTrustStoreId", ""),
 	}
+}
+
+// viewerMTLS turns on viewer mTLS on the distribution for security profile 3, in optional mode:
+// a box with a certificate from the trust store's CA is admitted by it, a box without one still
+// signs in with its password (security profile 2) and operators' browsers reach /console/
+// without a certificate. CloudFormation: AWS::CloudFront::Distribution ViewerMtlsConfig (Mode
+// required | optional, TrustStoreConfig.TrustStoreId),
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudfront-distribution-viewermtlsconfig.html.
+// Unverified on AWS: nobody has deployed it (docs/security-certificates.md).
+func viewerMTLS(dist awscloudfront.Distribution, s SecurityProps) {
+	if !s.ClientCertAuth {
+		return
+	}
+	cfn := dist.Node().DefaultChild().(awscloudfront.CfnDistribution)
+	cfn.AddPropertyOverride(jsii.String("DistributionConfig.ViewerMtlsConfig"), map[string]any{
+		"Mode":             "optional",
+		"TrustStoreConfig": map[string]any{"TrustStoreId": s.ClientCertTrustStoreID},
+	})
 }

@@ -12,8 +12,9 @@ const testCASecret = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ocpp-
 
 var mtlsProps = CentralSystemStackProps{Stage: "mtls", Console: jsii.Bool(false), Security: SecurityProps{
 	CPOName: "ACME CPO", CASecretArn: testCASecret, ClientCertAuth: true,
-	OriginDomainName:     "origin.ocpp.example.com",
-	OriginCertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-1111-1111-1111-111111111111",
+	OriginDomainName:       "origin.ocpp.example.com",
+	OriginCertificateArn:   "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-1111-1111-1111-111111111111",
+	ClientCertTrustStoreID: "ts-0123456789abcdef",
 }}
 
 func TestValidateSecurity(t *testing.T) {
@@ -92,6 +93,16 @@ func TestSecurityProfile3(t *testing.T) {
 	origin := path(dist.Properties, "DistributionConfig", "Origins", 0)
 	if path(origin, "DomainName") != "origin.ocpp.example.com" {
 		t.Errorf("CloudFront origin %v, want the custom domain", path(origin, "DomainName"))
+	}
+	if mode := path(dist.Properties, "DistributionConfig", "ViewerMtlsConfig", "Mode"); mode != "optional" {
+		t.Errorf("viewer mTLS mode %v, want optional (boxes without a certificate and the console still connect)", mode)
+	}
+	if ts := path(dist.Properties, "DistributionConfig", "ViewerMtlsConfig", "TrustStoreConfig", "TrustStoreId"); ts != "ts-0123456789abcdef" {
+		t.Errorf("viewer mTLS trust store %v", ts)
+	}
+	_, orp := mtlsJSON.only(t, "AWS::CloudFront::OriginRequestPolicy")
+	if fwd := strs(path(orp.Properties, "OriginRequestPolicyConfig", "HeadersConfig", "Headers")); !slices.Contains(fwd, "CloudFront-Viewer-Cert-Pem") || !slices.Contains(fwd, "CloudFront-Viewer-Cert-Present") {
+		t.Errorf("origin request policy forwards %v, want the client certificate headers", fwd)
 	}
 	header := path(origin, "OriginCustomHeaders", 0)
 	if path(header, "HeaderName") != "X-Origin-Verify" || !strings.Contains(joined(path(header, "HeaderValue")), "resolve:secretsmanager") {

@@ -32,6 +32,11 @@ const (
 	certPEMHeader      = "CloudFront-Viewer-Cert-Pem"
 )
 
+// ClientCertHeaders are the viewer mTLS headers the authorizer reads. CloudFront adds them to
+// viewer requests in mTLS mode but forwards them to the origin only when the behaviour's origin
+// request policy names them (same page, "Configure header forwarding"); infra adds them.
+var ClientCertHeaders = []string{certPresentHeader, certPEMHeader}
+
 // security is what the handlers need beyond the store for the security extension.
 type security struct {
 	// post sends frames to a connection (message: CertificateSigned after SignCertificate.conf).

@@ -86,7 +86,7 @@ var (
 
 	// TransactionStarts maps the identity of a StartTransaction (box, connector, idTag,
 	// timestamp) to the transaction id it was given, so a retried start gets the same id.
-	// The item named by CounterKey holds the transaction id counter.
+	// The items CounterKey#0 .. CounterKey#63 are the sharded transaction id counters (store/txids.go).
 	TransactionStarts = Table{Name: "transaction-starts", PartitionKey: s("startKey")}
 
 	// MeterValues holds one item per MeterValues request (or StopTransaction transactionData),
@@ -144,7 +144,9 @@ var Anomalies = Table{
 	Indexes: []Index{{Name: "byKind", PartitionKey: s("kind"), SortKey: ps("detectedAt")}},
 }
 
-// CounterKey is the TransactionStarts item that holds the last transaction id given out.
+// CounterKey is the TransactionStarts item that held the last transaction id given out by
+// earlier versions (read once per instance, never written); the sharded counters are named
+// CounterKey + "#<shard>".
 const CounterKey = "#counter"
 
 // All lists every table, in a fixed order.

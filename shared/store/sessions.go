@@ -201,6 +201,10 @@ func (s *Store) startTransact(ctx context.Context, key string, sess Session, old
 			ExpressionAttributeNames: au.names, ExpressionAttributeValues: au.values,
 		}})
 	}
+	if abandonAt < 0 {
+		// One more running session; closing the abandoned one in the same transaction evens it.
+		items = append(items, *s.countItem(sess.ChargeBoxID, counted{countRunning: 1}))
+	}
 	if sess.ReservationConsumed {
 		items = append(items, consumeReservation(s, sess, now))
 	}
@@ -422,7 +426,7 @@ func (s *Store) FinishSession(ctx context.Context, st Stop, now time.Time) (Stop
 		TableName: s.Table(tables.Sessions), Key: txKey(st.TransactionID),
 		UpdateExpression: u.expression(), ConditionExpression: aws.String(cond),
 		ExpressionAttributeNames: u.names, ExpressionAttributeValues: u.values,
-		ReturnValues:                        types.ReturnValueAllNew,
+		ReturnValues:                        types.ReturnValueAllOld,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	if err == nil {
@@ -430,7 +434,7 @@ func (s *Store) FinishSession(ctx context.Context, st Stop, now time.Time) (Stop
 		if err := attributevalue.UnmarshalMap(res.Attributes, &sess); err != nil {
 			return Stopped{Changed: true}, fmt.Errorf("decode session: %w", err)
 		}
-		return Stopped{Changed: true}, s.releaseConnector(ctx, sess)
+		return Stopped{Changed: true}, s.releaseConnector(ctx, sess, sess.Status == SessionRunning)
 	}
 	var ccf *types.ConditionalCheckFailedException
 	if !errors.As(err, &ccf) {

@@ -58,7 +58,11 @@ var (
 	// Connections holds the live WebSocket connection of each charge box. The item is deleted
 	// only while it still holds the closing connection's id, and expires by TTL as a backstop
 	// for a $disconnect that API Gateway never delivered.
-	Connections = Table{Name: "connections", PartitionKey: s("chargeBoxId"), TTLAttribute: ExpiresAt}
+	// The live index lists them without a scan: partition listShard (the box's listing shard,
+	// 0 to 15, so no index partition takes every connect), sorted by expiresAt so that a listing
+	// reads only rows not yet expired.
+	Connections = Table{Name: "connections", PartitionKey: s("chargeBoxId"), TTLAttribute: ExpiresAt,
+		Indexes: []Index{{Name: "live", PartitionKey: n("listShard"), SortKey: pn("expiresAt")}}}
 
 	// Connectors holds the last StatusNotification of each connector (0 is the box itself) and
 	// the transaction running on it.
@@ -144,6 +148,13 @@ var Anomalies = Table{
 	Indexes: []Index{{Name: "byKind", PartitionKey: s("kind"), SortKey: ps("detectedAt")}},
 }
 
+// Aggregates holds the fleet-wide counts the operator summary shows: one item per shard (0 to
+// store.AggregateShards-1), each with the counts of the boxes whose id hashes to it (online
+// boxes, connectors by status, running sessions). Every state change updates its box's shard in
+// the same transaction, so no item takes the whole fleet's writes; the summary reads every
+// shard in one BatchGetItem. docs/scale.md ("Operator views and aggregates") describes it.
+var Aggregates = Table{Name: "aggregates", PartitionKey: n("shard")}
+
 // CounterKey is the TransactionStarts item that held the last transaction id given out by
 // earlier versions (read once per instance, never written); the sharded counters are named
 // CounterKey + "#<shard>".
@@ -151,5 +162,5 @@ const CounterKey = "#counter"
 
 // All lists every table, in a fixed order.
 func All() []Table {
-	return []Table{ChargeBoxes, Connections, Connectors, IDTags, Sessions, TransactionStarts, MeterValues, Messages, Commands, Reservations, ChargingProfiles, EVSEs, Anomalies}
+	return []Table{ChargeBoxes, Connections, Connectors, IDTags, Sessions, TransactionStarts, MeterValues, Messages, Commands, Reservations, ChargingProfiles, EVSEs, Anomalies, Aggregates}
 }

@@ -46,8 +46,11 @@ var FunctionAccess = map[string]Access{
 	}},
 	// connect writes the connection row and its "connected" event in one transaction.
 	FnConnect: {Tables: map[string][]string{
-		tables.Connections.Name: {PutItem},
+		// GetItem: a failed replacement reads the stored row to tell a newer connection.
+		tables.Connections.Name: {PutItem, GetItem},
 		tables.Messages.Name:    {PutItem},
+		// The online count, in the connect's transaction.
+		tables.Aggregates.Name: {UpdateItem},
 	}},
 	// message answers through the route response, so it never posts to a connection.
 	FnMessage: {Tables: map[string][]string{
@@ -66,12 +69,15 @@ var FunctionAccess = map[string]Access{
 		// Effects of remote-command answers, and StartTransaction consuming a reservation.
 		tables.Reservations.Name:     {PutItem, UpdateItem},
 		tables.ChargingProfiles.Name: {Query, PutItem, DeleteItem},
+		// Connector and running-session counts, in the transactions of the changes.
+		tables.Aggregates.Name: {UpdateItem},
 	}},
 	// disconnect deletes the connection row (if still its own) and logs "disconnected" (only
 	// while no newer connection holds the row: a ConditionCheck).
 	FnDisconnect: {Tables: map[string][]string{
 		tables.Connections.Name: {DeleteItem, ConditionCheckItem},
 		tables.Messages.Name:    {PutItem},
+		tables.Aggregates.Name:  {UpdateItem},
 	}},
 	// The operator API reads and writes every table, including tables added to shared/tables later.
 	FnAPI: {ManageConnections: true, Tables: everyTable(

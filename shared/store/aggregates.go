@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -209,21 +211,42 @@ func (s *Store) ReadAggregates(ctx context.Context, now time.Time) (Aggregates, 
 		return Aggregates{}, err
 	}
 	a := sumShards(shards)
+	expired, err := s.countExpired(ctx, now)
+	a.Online -= expired
+	return a, err
+}
+
+// countExpired counts the connection rows past their expiry at now, one Query per listing
+// shard, all at once; each reads only those rows (none once the sweep has run).
+func (s *Store) countExpired(ctx context.Context, now time.Time) (int64, error) {
+	counts := make([]int64, ListShards)
+	errs := make([]error, ListShards)
+	var wg sync.WaitGroup
 	for k := range ListShards {
-		p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-			TableName: s.Table(tables.Connections), IndexName: aws.String("live"), Select: types.SelectCount,
-			KeyConditionExpression:    aws.String("listShard = :k AND expiresAt <= :now"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":k": num(int64(k)), ":now": num(now.Unix())},
-		})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return Aggregates{}, fmt.Errorf("count expired connections: %w", err)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+				TableName: s.Table(tables.Connections), IndexName: aws.String("live"), Select: types.SelectCount,
+				KeyConditionExpression:    aws.String("listShard = :k AND expiresAt <= :now"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":k": num(int64(k)), ":now": num(now.Unix())},
+			})
+			for p.HasMorePages() {
+				page, err := p.NextPage(ctx)
+				if err != nil {
+					errs[k] = fmt.Errorf("count expired connections: %w", err)
+					return
+				}
+				counts[k] += int64(page.Count)
 			}
-			a.Online -= int64(page.Count)
-		}
+		}()
 	}
-	return a, nil
+	wg.Wait()
+	var total int64
+	for _, c := range counts {
+		total += c
+	}
+	return total, errors.Join(errs...)
 }
 
 func sumShards(shards []shardCounts) Aggregates {

@@ -18,13 +18,13 @@ func TestAggregatesUnderConcurrentChanges(t *testing.T) {
 	st := storetest.New(t)
 	ctx := context.Background()
 	var boxes []string
-	for i := 0; len(boxes) < 12; i++ {
+	for i := 0; len(boxes) < 6; i++ {
 		if id := fmt.Sprintf("SHARD%d", i); store.BoxShard(id) == 7 {
 			boxes = append(boxes, id)
 		}
 	}
 	now := time.Now()
-	statuses := []string{"Available", "Preparing", "Charging", "Finishing", "Available", "Faulted"}
+	statuses := []string{"Available", "Charging", "Available", "Faulted"}
 	var wg sync.WaitGroup
 	errs := make(chan error, len(boxes)*3)
 	for _, box := range boxes {

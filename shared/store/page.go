@@ -30,38 +30,27 @@ type Page struct {
 	Next  string
 }
 
-// list reads one page of a table: a Query on its partition key when key is set, a Scan
-// otherwise. out points to a slice of items.
+// list reads one page of the partition key of a table (a Query). Fleet-wide listings read an
+// index instead (listSharded): no listing scans. out points to a slice of items.
 func (s *Store) list(ctx context.Context, t tables.Table, key string, p Page, out any) (string, error) {
-	pos := tablePosition(t)
-	if key != "" {
-		pos = pos.in(t.PartitionKey.Name, key)
+	if key == "" {
+		return "", fmt.Errorf("list %s: no partition key", t.Name)
 	}
+	pos := tablePosition(t).in(t.PartitionKey.Name, key)
 	start, err := pos.decode(p.Next)
 	if err != nil {
 		return "", err
 	}
-	var items []map[string]types.AttributeValue
-	var last map[string]types.AttributeValue
-	if key != "" {
-		res, err := s.db.Query(ctx, &dynamodb.QueryInput{
-			TableName: s.Table(t), KeyConditionExpression: aws.String("#k = :k"),
-			ExpressionAttributeNames:  map[string]string{"#k": t.PartitionKey.Name},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":k": str(key)},
-			ExclusiveStartKey:         start, Limit: limit(p.Limit),
-		})
-		if err != nil {
-			return "", fmt.Errorf("list %s of %s: %w", t.Name, key, err)
-		}
-		items, last = res.Items, res.LastEvaluatedKey
-	} else {
-		res, err := s.db.Scan(ctx, &dynamodb.ScanInput{TableName: s.Table(t), ExclusiveStartKey: start, Limit: limit(p.Limit)})
-		if err != nil {
-			return "", fmt.Errorf("list %s: %w", t.Name, err)
-		}
-		items, last = res.Items, res.LastEvaluatedKey
+	res, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName: s.Table(t), KeyConditionExpression: aws.String("#k = :k"),
+		ExpressionAttributeNames:  map[string]string{"#k": t.PartitionKey.Name},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":k": str(key)},
+		ExclusiveStartKey:         start, Limit: limit(p.Limit),
+	})
+	if err != nil {
+		return "", fmt.Errorf("list %s of %s: %w", t.Name, key, err)
 	}
-	return pos.page(items, last, out, t.Name)
+	return pos.page(res.Items, res.LastEvaluatedKey, out, t.Name)
 }
 
 // page decodes one page's items into out (a pointer to a slice) and returns the token of the
@@ -80,8 +69,8 @@ func limit(n int32) *int32 {
 	return aws.Int32(n)
 }
 
-// ScanAll reads a whole table into out (a pointer to a slice), projecting attrs when given;
-// the summary uses it on the small tables (connections, connectors).
+// ScanAll reads a whole table into out (a pointer to a slice), projecting attrs when given. No
+// charge-box path or operator route uses it: it is for tests and the load tool's checks.
 func (s *Store) ScanAll(ctx context.Context, t tables.Table, out any, attrs ...string) error {
 	in := &dynamodb.ScanInput{TableName: s.Table(t)}
 	if len(attrs) > 0 {

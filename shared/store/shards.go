@@ -1,12 +1,15 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -39,17 +42,18 @@ type sharded struct {
 	bound func(position) position
 }
 
-// shardToken is a position in a sharded listing: the partition and the position inside it.
-type shardToken struct {
-	Scope string `json:"s"`
-	Part  int    `json:"p"`
-	Next  string `json:"n,omitempty"`
-}
+// The token of a sharded listing has the form of every other listing's (page.go): the key the
+// page ended on, which names its partition, or the partition key alone for the start of the
+// next partition. Its scope names the table, index and partitions, so a token of a listing
+// that reads other partitions (running sessions only, say) is refused.
 
-func (q sharded) scope() string { return scopeOf(q.table.Name, q.index, "sharded") }
+func (q sharded) scope() string {
+	return scopeOf(q.table.Name, q.index, "sharded", strings.Join(q.parts, ","))
+}
 
 func (q sharded) position(part int) position {
 	pos := indexPosition(q.table, q.index).in(q.key, q.parts[part])
+	pos.scope = q.scope()
 	if q.bound != nil {
 		pos = q.bound(pos)
 	}
@@ -64,7 +68,8 @@ func (q sharded) value(part int) types.AttributeValue {
 	return str(q.parts[part])
 }
 
-// decode reads a token of this listing; "" is the start of the first partition.
+// decode reads a token of this listing: the partition it is in and the key to start after
+// (nil for the partition's start); "" is the start of the first partition.
 func (q sharded) decode(next string) (int, map[string]types.AttributeValue, error) {
 	if next == "" {
 		return 0, nil, nil
@@ -73,29 +78,52 @@ func (q sharded) decode(next string) (int, map[string]types.AttributeValue, erro
 	if err != nil {
 		return 0, nil, ErrBadToken
 	}
-	var tok shardToken
-	if err := json.Unmarshal(b, &tok); err != nil || tok.Scope != q.scope() || tok.Part < 0 || tok.Part >= len(q.parts) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	dec.DisallowUnknownFields()
+	var tok token
+	if err := dec.Decode(&tok); err != nil || dec.More() || tok.Scope != q.scope() {
 		return 0, nil, ErrBadToken
 	}
-	start, err := q.position(tok.Part).decode(tok.Next)
-	return tok.Part, start, err
+	part := slices.IndexFunc(q.parts, func(p string) bool {
+		switch v := tok.Key[q.key].(type) {
+		case string:
+			return !q.number && v == p
+		case json.Number:
+			return q.number && v.String() == p
+		}
+		return false
+	})
+	if part < 0 {
+		return 0, nil, ErrBadToken
+	}
+	if len(tok.Key) == 1 {
+		return part, nil, nil
+	}
+	pos := q.position(part)
+	if len(tok.Key) != len(pos.keys) {
+		return 0, nil, ErrBadToken
+	}
+	key := make(map[string]types.AttributeValue, len(pos.keys))
+	for _, a := range pos.keys {
+		av, ok := pos.attribute(a, tok.Key[a.Name])
+		if !ok {
+			return 0, nil, ErrBadToken
+		}
+		key[a.Name] = av
+	}
+	return part, key, nil
 }
 
+// encode is the token of the page after one that ended in partition part on last.
 func (q sharded) encode(part int, last map[string]types.AttributeValue) (string, error) {
 	if len(last) == 0 {
 		if part++; part >= len(q.parts) {
 			return "", nil
 		}
+		last = map[string]types.AttributeValue{q.key: q.value(part)}
 	}
-	inner, err := q.position(part).encode(last)
-	if err != nil {
-		return "", err
-	}
-	b, err := json.Marshal(shardToken{Scope: q.scope(), Part: part, Next: inner})
-	if err != nil {
-		return "", fmt.Errorf("encode pagination token: %w", err)
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
+	return q.position(part).encode(last)
 }
 
 // listSharded reads one page of q into out (a pointer to a slice) and returns the next token.

@@ -53,7 +53,10 @@ const ExpiresAt = "expiresAt"
 var (
 	// ChargeBoxes is the registry: registration status, password hash, tenant, boot information,
 	// firmware and diagnostics status, configuration cache. One item per charge box.
-	ChargeBoxes = Table{Name: "charge-boxes", PartitionKey: s("chargeBoxId")}
+	// byShard lists it without a scan: partition listShard is "<k>" for a box with a password
+	// and "u#<k>" for one without (k is the box's listing shard, 0 to 15), sorted by id.
+	ChargeBoxes = Table{Name: "charge-boxes", PartitionKey: s("chargeBoxId"),
+		Indexes: []Index{{Name: "byShard", PartitionKey: s("listShard"), SortKey: ps("chargeBoxId")}}}
 
 	// Connections holds the live WebSocket connection of each charge box. The item is deleted
 	// only while it still holds the closing connection's id, and expires by TTL as a backstop
@@ -68,8 +71,9 @@ var (
 	// the transaction running on it.
 	Connectors = Table{Name: "connectors", PartitionKey: s("chargeBoxId"), SortKey: pn("connectorId")}
 
-	// IDTags is the authorization list.
-	IDTags = Table{Name: "id-tags", PartitionKey: s("idTag")}
+	// IDTags is the authorization list; byShard lists it by listing shard (0 to 15), no scan.
+	IDTags = Table{Name: "id-tags", PartitionKey: s("idTag"),
+		Indexes: []Index{{Name: "byShard", PartitionKey: n("listShard"), SortKey: ps("idTag")}}}
 
 	// Sessions holds charging sessions by transaction id. Its stream carries the transition of
 	// a session to finished, which the publisher turns into one session message.
@@ -84,6 +88,9 @@ var (
 			// Sparse: the running sessions by box, newest first. Counting or listing the
 			// running sessions of the fleet reads these items only, never the history.
 			{Name: "runningByChargeBox", PartitionKey: s("runningChargeBoxId"), SortKey: ps("startedAt")},
+			// The fleet's sessions by time without a scan: partition listShard is "r#<k>" while
+			// the session runs and "<k>" afterwards (k is its box's listing shard, 0 to 15).
+			{Name: "byShard", PartitionKey: s("listShard"), SortKey: ps("startedAt")},
 		},
 		Stream: true,
 	}
@@ -128,7 +135,9 @@ var (
 
 // Reservations holds ReserveNow reservations a box accepted, by box and reservationId; a
 // StartTransaction carrying the id consumes its reservation.
-var Reservations = Table{Name: "reservations", PartitionKey: s("chargeBoxId"), SortKey: pn("reservationId"), TTLAttribute: ExpiresAt}
+// byShard lists every box's reservations by listing shard (0 to 15) without a scan.
+var Reservations = Table{Name: "reservations", PartitionKey: s("chargeBoxId"), SortKey: pn("reservationId"), TTLAttribute: ExpiresAt,
+	Indexes: []Index{{Name: "byShard", PartitionKey: n("listShard"), SortKey: ps("chargeBoxId")}}}
 
 // ChargingProfiles holds the charging profiles a box accepted, per connector (profileKey is
 // "<connectorId>#<chargingProfileId>").

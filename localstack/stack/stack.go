@@ -52,6 +52,9 @@ type Options struct {
 	// StreamMaxRecordAge is the stream reader's maximum record age (streams.Options); zero
 	// retries until the stream trims the record, as the deployed mapping does.
 	StreamMaxRecordAge time.Duration
+	// ReconcileEvery is how often the aggregates are reconciled, as the deployed schedule
+	// does (an hour when zero).
+	ReconcileEvery time.Duration
 }
 
 // Stack is a running local stack.
@@ -134,8 +137,30 @@ func (s *Stack) start(ctx context.Context, cfg config.Config, opts Options) erro
 		}
 	}
 	s.serve(wsLn, s.ws)
-	s.serve(httpLn, bearer(cfg.APIToken, httpapi.New(api.FromConfig(cfg, env.Store, env.AWS, log).Handle, httpapi.Options{Logger: log})))
+	operator := api.FromConfig(cfg, env.Store, env.AWS, log)
+	s.serve(httpLn, bearer(cfg.APIToken, httpapi.New(operator.Handle, httpapi.Options{Logger: log})))
+	go reconcileEvery(runCtx, operator, opts.ReconcileEvery, log)
 	return nil
+}
+
+// reconcileEvery stands in for the EventBridge rule of infra/reconcile.go: it invokes the api
+// handler with the reconcile event every interval (an hour when zero) until ctx ends.
+func reconcileEvery(ctx context.Context, operator *api.API, interval time.Duration, log *slog.Logger) {
+	if interval <= 0 {
+		interval = time.Hour
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := operator.HandleEvent(ctx, []byte(`{"reconcile":true}`)); err != nil && ctx.Err() == nil {
+				log.Error("scheduled reconciliation", "error", err)
+			}
+		}
+	}
 }
 
 // bearer stands in for the HTTP API's IAM authorization: every route but GET /health needs

@@ -77,7 +77,7 @@ func health(_ *API, w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// summary reads the maintained aggregates (store.ReadAggregates): one BatchGetItem and a count
+// summary reads the maintained aggregates (store.ReadAggregates): two BatchGetItems and a count
 // of the expired connection rows not yet swept, whatever the size of the fleet.
 func summary(a *API, w http.ResponseWriter, r *http.Request) {
 	agg, err := a.store.ReadAggregates(r.Context(), a.now())

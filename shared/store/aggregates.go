@@ -19,14 +19,18 @@ import (
 )
 
 // AggregateShards is the number of aggregate items. A box's changes always go to the shard its
-// id hashes to, so each item takes about 1/64 of the fleet's state changes: at 5,000 starts a
-// second (about 6 counter updates per session) that is under 500 writes a second per item,
-// half of what one DynamoDB partition sustains. docs/scale.md ("Hot keys") has the arithmetic.
-const AggregateShards = 64
+// id hashes to, so each item takes 1/128 of the fleet's state changes: at 5,000 starts a second
+// (about 6 counted changes per session, each a transactional write of 2 write units) that is
+// about 470 write units a second per item, under half of the 1,000 one partition sustains.
+// docs/scale.md ("Hot keys") has the arithmetic.
+const AggregateShards = 128
+
+// batchGetKeys is the most keys one BatchGetItem takes.
+const batchGetKeys = 100
 
 // ListShards is the number of partitions of the fleet-wide listing indexes. A box's listing
 // shard is its aggregate shard modulo ListShards, so one listing shard holds exactly the boxes
-// of the aggregate shards k, k+16, k+32 and k+48.
+// of the aggregate shards k, k+16, ..., k+112.
 const ListShards = 16
 
 // Counter attribute names of an aggregate item.
@@ -140,14 +144,26 @@ type shardCounts struct {
 	counts  map[string]int64
 }
 
-// readShards reads every aggregate item in one BatchGetItem (64 keys, under its limit of 100),
+// readShards reads every aggregate item, in BatchGetItems of at most 100 keys (two for 128),
 // resending the keys DynamoDB left unprocessed. consistent asks for strongly consistent reads
 // (reconciliation); the summary reads eventually consistent, at half the price.
 func (s *Store) readShards(ctx context.Context, consistent bool) ([]shardCounts, error) {
-	keys := make([]map[string]types.AttributeValue, AggregateShards)
-	for k := range keys {
-		keys[k] = shardKey(k)
+	var out []shardCounts
+	for first := 0; first < AggregateShards; first += batchGetKeys {
+		keys := make([]map[string]types.AttributeValue, 0, batchGetKeys)
+		for k := first; k < min(first+batchGetKeys, AggregateShards); k++ {
+			keys = append(keys, shardKey(k))
+		}
+		got, err := s.batchGetShards(ctx, keys, consistent)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
 	}
+	return out, nil
+}
+
+func (s *Store) batchGetShards(ctx context.Context, keys []map[string]types.AttributeValue, consistent bool) ([]shardCounts, error) {
 	name := tables.Aggregates.FullName(s.prefix)
 	req := map[string]types.KeysAndAttributes{name: {Keys: keys, ConsistentRead: aws.Bool(consistent)}}
 	var out []shardCounts
@@ -199,7 +215,7 @@ func decodeShard(item map[string]types.AttributeValue) (shardCounts, error) {
 	return sc, nil
 }
 
-// ReadAggregates sums the aggregate items: one BatchGetItem of AggregateShards small items, read
+// ReadAggregates sums the aggregate items: two BatchGetItems of AggregateShards small items, read
 // eventually consistent, whatever the size of the fleet. The online count leaves out the rows
 // already past their expiry at now that the sweep (Reconcile) has not removed yet, counted from
 // the live index (one Query per listing shard that reads only those rows), so a box whose

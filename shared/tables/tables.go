@@ -161,7 +161,7 @@ var Anomalies = Table{
 // store.AggregateShards-1), each with the counts of the boxes whose id hashes to it (online
 // boxes, connectors by status, running sessions). Every state change updates its box's shard in
 // the same transaction, so no item takes the whole fleet's writes; the summary reads every
-// shard in one BatchGetItem. docs/scale.md ("Operator views and aggregates") describes it.
+// shard in two BatchGetItems. docs/scale.md ("Operator views and aggregates") describes it.
 var Aggregates = Table{Name: "aggregates", PartitionKey: n("shard")}
 
 // CounterKey is the TransactionStarts item that held the last transaction id given out by

@@ -46,8 +46,7 @@ var FunctionAccess = map[string]Access{
 	}},
 	// connect writes the connection row and its "connected" event in one transaction.
 	FnConnect: {Tables: map[string][]string{
-		// GetItem: a failed replacement reads the stored row to tell a newer connection.
-		tables.Connections.Name: {PutItem, GetItem},
+		tables.Connections.Name: {PutItem},
 		tables.Messages.Name:    {PutItem},
 		// The online count, in the connect's transaction.
 		tables.Aggregates.Name: {UpdateItem},

@@ -58,7 +58,8 @@ func (s *Store) Connect(ctx context.Context, c Connection, event ConnectionEvent
 			// connectedAt is the fixed-width FormatTime form, so text order is time order.
 			cond = "attribute_exists(chargeBoxId) AND connectedAt <= :t"
 		}
-		put := &types.Put{TableName: s.Table(tables.Connections), Item: conn, ConditionExpression: aws.String(cond)}
+		put := &types.Put{TableName: s.Table(tables.Connections), Item: conn, ConditionExpression: aws.String(cond),
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}
 		if replace {
 			put.ExpressionAttributeValues = map[string]types.AttributeValue{":t": str(c.ConnectedAt)}
 		}
@@ -75,7 +76,7 @@ func (s *Store) Connect(ctx context.Context, c Connection, event ConnectionEvent
 			// The event row exists: this $connect is a replay of one that already took effect.
 			// Writing the row again could overwrite a newer connection, so nothing is written.
 			return nil
-		case len(reasons) >= 2 && reasons[0] == "ConditionalCheckFailed" && replace && s.rowNewer(ctx, c):
+		case len(reasons) >= 2 && reasons[0] == "ConditionalCheckFailed" && replace && storedNewer(err, c):
 			return fmt.Errorf("connect %s (%s at %s): %w", c.ChargeBoxID, c.ConnectionID, c.ConnectedAt, ErrSuperseded)
 		case len(reasons) >= 2 && reasons[0] == "ConditionalCheckFailed":
 			continue
@@ -85,12 +86,18 @@ func (s *Store) Connect(ctx context.Context, c Connection, event ConnectionEvent
 	return fmt.Errorf("connect %s (%s): the row kept changing", c.ChargeBoxID, c.ConnectionID)
 }
 
-// rowNewer tells whether the box's stored row was connected after c (a failed replacement is
-// that, or the row went meanwhile).
-func (s *Store) rowNewer(ctx context.Context, c Connection) bool {
+// storedNewer tells whether the row a failed replacement found (returned with the
+// cancellation) was connected after c; false when the row went meanwhile.
+func storedNewer(err error, c Connection) bool {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) || len(tce.CancellationReasons) == 0 {
+		return false
+	}
 	var stored Connection
-	err := s.get(ctx, tables.Connections, boxKey(c.ChargeBoxID), &stored)
-	return err == nil && stored.ConnectedAt > c.ConnectedAt
+	if err := attributevalue.UnmarshalMap(tce.CancellationReasons[0].Item, &stored); err != nil {
+		return false
+	}
+	return stored.ConnectedAt > c.ConnectedAt
 }
 
 // Disconnection is what a $disconnect did to the box's connection row.

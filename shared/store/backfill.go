@@ -23,9 +23,15 @@ func (s *Store) BackfillListShards(ctx context.Context) (int, error) {
 		table tables.Table
 		value func(map[string]types.AttributeValue) types.AttributeValue
 	}{
-		{tables.Connections, func(it map[string]types.AttributeValue) types.AttributeValue { return shardN(strAttr(it, "chargeBoxId")) }},
-		{tables.Reservations, func(it map[string]types.AttributeValue) types.AttributeValue { return shardN(strAttr(it, "chargeBoxId")) }},
-		{tables.IDTags, func(it map[string]types.AttributeValue) types.AttributeValue { return num(int64(TagShard(strAttr(it, "idTag")))) }},
+		{tables.Connections, func(it map[string]types.AttributeValue) types.AttributeValue {
+			return shardN(strAttr(it, "chargeBoxId"))
+		}},
+		{tables.Reservations, func(it map[string]types.AttributeValue) types.AttributeValue {
+			return shardN(strAttr(it, "chargeBoxId"))
+		}},
+		{tables.IDTags, func(it map[string]types.AttributeValue) types.AttributeValue {
+			return num(int64(TagShard(strAttr(it, "idTag"))))
+		}},
 		{tables.ChargeBoxes, func(it map[string]types.AttributeValue) types.AttributeValue {
 			return str(registryShard(strAttr(it, "chargeBoxId"), strAttr(it, "passwordHash") == ""))
 		}},

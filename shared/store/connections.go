@@ -192,28 +192,6 @@ func (s *Store) GetConnection(ctx context.Context, chargeBoxID string, now time.
 	return c, nil
 }
 
-// ListConnections returns every connection live at now (one row per connected box); expired
-// rows are left out by the scan's filter.
-func (s *Store) ListConnections(ctx context.Context, now time.Time) ([]Connection, error) {
-	var out []Connection
-	p := dynamodb.NewScanPaginator(s.db, &dynamodb.ScanInput{
-		TableName: s.Table(tables.Connections), FilterExpression: aws.String("expiresAt > :now"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(now.Unix())},
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list connections: %w", err)
-		}
-		var cs []Connection
-		if err := attributevalue.UnmarshalListOfMaps(page.Items, &cs); err != nil {
-			return nil, fmt.Errorf("decode connections: %w", err)
-		}
-		out = append(out, cs...)
-	}
-	return out, nil
-}
-
 // ListConnectionsPage returns one page of the live connections at now, from the live index:
 // partition ListShard(box), sorted by expiresAt, read from expiresAt > now, so rows past their
 // TTL that DynamoDB has not deleted yet are never read. A page may hold fewer than p.Limit rows;

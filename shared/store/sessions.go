@@ -366,23 +366,6 @@ func (s *Store) CountRunning(ctx context.Context, idTag string) (int, error) {
 	return total, nil
 }
 
-// CountRunningSessions counts the running sessions of the fleet from the sparse
-// runningByChargeBox index: the cost follows the running sessions, not the history.
-func (s *Store) CountRunningSessions(ctx context.Context) (int, error) {
-	total := 0
-	p := dynamodb.NewScanPaginator(s.db, &dynamodb.ScanInput{
-		TableName: s.Table(tables.Sessions), IndexName: aws.String("runningByChargeBox"), Select: types.SelectCount,
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return 0, fmt.Errorf("count running sessions: %w", err)
-		}
-		total += int(page.Count)
-	}
-	return total, nil
-}
-
 // Stop is what a StopTransaction tells.
 type Stop struct {
 	ChargeBoxID     string

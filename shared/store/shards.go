@@ -43,9 +43,13 @@ type sharded struct {
 }
 
 // The token of a sharded listing has the form of every other listing's (page.go): the key the
-// page ended on, which names its partition, or the partition key alone for the start of the
-// next partition. Its scope names the table, index and partitions, so a token of a listing
-// that reads other partitions (running sessions only, say) is refused.
+// page ended on, which names its partition, or for the start of the next partition the
+// partition key with the marker startMarker (so a key with attributes missing is never taken
+// for a start). Its scope names the table, index and partitions, so a token of a listing that
+// reads other partitions (running sessions only, say) is refused.
+
+// startMarker marks the token of a partition's start; no table has an attribute of this name.
+const startMarker = "@start"
 
 func (q sharded) scope() string {
 	return scopeOf(q.table.Name, q.index, "sharded", strings.Join(q.parts, ","))
@@ -97,7 +101,10 @@ func (q sharded) decode(next string) (int, map[string]types.AttributeValue, erro
 	if part < 0 {
 		return 0, nil, ErrBadToken
 	}
-	if len(tok.Key) == 1 {
+	if start, marked := tok.Key[startMarker]; marked {
+		if start != true || len(tok.Key) != 2 {
+			return 0, nil, ErrBadToken
+		}
 		return part, nil, nil
 	}
 	pos := q.position(part)
@@ -121,7 +128,7 @@ func (q sharded) encode(part int, last map[string]types.AttributeValue) (string,
 		if part++; part >= len(q.parts) {
 			return "", nil
 		}
-		last = map[string]types.AttributeValue{q.key: q.value(part)}
+		last = map[string]types.AttributeValue{q.key: q.value(part), startMarker: &types.AttributeValueMemberBOOL{Value: true}}
 	}
 	return q.position(part).encode(last)
 }

@@ -9,5 +9,7 @@ import (
 )
 
 func main() {
-	launch.Start(func(e launch.Env) (any, error) { return api.FromConfig(e.Config, e.Store, e.AWS, e.Log).HandleEvent, nil })
+	launch.Start(func(e launch.Env) (any, error) {
+		return api.FromConfig(e.Config, e.Store, e.AWS, e.Log).HandleEvent, nil
+	})
 }

@@ -49,6 +49,8 @@ var FunctionAccess = map[string]Access{
 	FnConnect: {Tables: map[string][]string{
 		tables.Connections.Name: {PutItem},
 		tables.Messages.Name:    {PutItem},
+		// The online count, in the connect's transaction.
+		tables.Aggregates.Name: {UpdateItem},
 	}},
 	// message answers through the route response; it posts to a connection only after a
 	// SignCertificate it accepted: the answer, then CertificateSigned (a pending command).
@@ -72,12 +74,15 @@ var FunctionAccess = map[string]Access{
 		tables.ChargingProfiles.Name: {Query, PutItem, DeleteItem},
 		// SecurityEventNotification: a conditional put.
 		tables.SecurityEvents.Name: {PutItem},
+		// Connector and running-session counts, in the transactions of the changes.
+		tables.Aggregates.Name: {UpdateItem},
 	}},
 	// disconnect deletes the connection row (if still its own) and logs "disconnected" (only
 	// while no newer connection holds the row: a ConditionCheck).
 	FnDisconnect: {Tables: map[string][]string{
 		tables.Connections.Name: {DeleteItem, ConditionCheckItem},
 		tables.Messages.Name:    {PutItem},
+		tables.Aggregates.Name:  {UpdateItem},
 	}},
 	// The operator API reads and writes every table, including tables added to shared/tables later.
 	FnAPI: {ManageConnections: true, Tables: everyTable(

@@ -364,6 +364,7 @@ func NewCentralSystemStack(scope constructs.Construct, id string, props *Central
 	addPublisherSources(stack, p, s.Functions, s.Tables)
 	s.WebSocket.route(s.Functions)
 	s.HTTPAPI = newHTTPAPI(stack, p, s.Functions.ByName[FnAPI])
+	addReconcileSchedule(stack, s.Functions.ByName[FnAPI])
 	s.Edge = newEdge(stack, p, s.WebSocket)
 	if *p.Console {
 		s.Console = newConsole(stack, p, s.HTTPAPI, s.Edge)

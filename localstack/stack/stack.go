@@ -54,6 +54,9 @@ type Options struct {
 	StreamMaxRecordAge time.Duration
 	// ViewerToken is the read-only bearer token (GET routes only); generated when empty.
 	ViewerToken string
+	// ReconcileEvery is how often the aggregates are reconciled, as the deployed schedule
+	// does (an hour when zero).
+	ReconcileEvery time.Duration
 }
 
 // Stack is a running local stack.
@@ -153,9 +156,31 @@ func (s *Stack) start(ctx context.Context, cfg config.Config, opts Options) erro
 		}
 	}
 	s.serve(wsLn, s.ws)
+	operator := api.FromConfig(cfg, env.Store, env.AWS, log)
 	s.serve(httpLn, withConsole(httpapi.Bearer(httpapi.Tokens{Operator: cfg.APIToken, Viewer: s.ViewerToken},
-		httpapi.New(api.FromConfig(cfg, env.Store, env.AWS, log).Handle, httpapi.Options{Logger: log}))))
+		httpapi.New(operator.Handle, httpapi.Options{Logger: log}))))
+	go reconcileEvery(runCtx, operator, opts.ReconcileEvery, log)
 	return nil
+}
+
+// reconcileEvery stands in for the EventBridge rule of infra/reconcile.go: it invokes the api
+// handler with the reconcile event every interval (an hour when zero) until ctx ends.
+func reconcileEvery(ctx context.Context, operator *api.API, interval time.Duration, log *slog.Logger) {
+	if interval <= 0 {
+		interval = time.Hour
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := operator.HandleEvent(ctx, []byte(`{"reconcile":true}`)); err != nil && ctx.Err() == nil {
+				log.Error("scheduled reconciliation", "error", err)
+			}
+		}
+	}
 }
 
 // newToken returns a random operator token for a stack started without API_TOKEN.

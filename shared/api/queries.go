@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 
 	"github.com/serverless-ocpp/csms/shared/store"
-	"github.com/serverless-ocpp/csms/shared/tables"
 )
 
 // view renders a stored item as JSON with its stored attribute names (camelCase, as
@@ -25,7 +24,7 @@ func view(v any, drop ...string) map[string]any {
 	if err := attributevalue.UnmarshalMap(av, &m); err != nil {
 		return map[string]any{}
 	}
-	for _, k := range append(drop, "passwordHash", "previousPasswordHash", "newPasswordHash") {
+	for _, k := range append(drop, "passwordHash", "previousPasswordHash", "newPasswordHash", "listShard") {
 		delete(m, k)
 	}
 	return m
@@ -78,31 +77,21 @@ func health(_ *API, w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// summary reads the maintained aggregates (store.ReadAggregates): two BatchGetItems and a count
+// of the expired connection rows not yet swept, whatever the size of the fleet.
 func summary(a *API, w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	conns, err := a.store.ListConnections(ctx, a.now())
+	agg, err := a.store.ReadAggregates(r.Context(), a.now())
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	var connectors []store.Connector
-	if err := a.store.ScanAll(ctx, tables.Connectors, &connectors, "chargeBoxId", "connectorId", "status"); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	byStatus := map[string]int{}
-	for _, c := range connectors {
-		if c.ConnectorID == 0 || c.Status == "" {
-			continue // connector 0 is the box itself, not a connector
+	byStatus := map[string]int64{}
+	for status, n := range agg.ConnectorsByStatus {
+		if n > 0 {
+			byStatus[status] = n
 		}
-		byStatus[c.Status]++
 	}
-	running, err := a.store.CountRunningSessions(ctx)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"connectedChargeBoxes": len(conns), "connectorsByStatus": byStatus, "runningSessions": running})
+	writeJSON(w, http.StatusOK, map[string]any{"connectedChargeBoxes": max(agg.Online, 0), "connectorsByStatus": byStatus, "runningSessions": max(agg.RunningSessions, 0)})
 }
 
 // sessionFilter reads status, from and to (and chargeBoxId when the path does not fix it).

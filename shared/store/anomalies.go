@@ -118,6 +118,9 @@ type AnomalyFilter struct {
 // ListAnomalies lists anomalies: of one box by key (kind, then transaction), of one kind
 // fleet-wide newest first from the byKind index, or all of them in table order.
 func (s *Store) ListAnomalies(ctx context.Context, f AnomalyFilter, p Page) ([]Anomaly, string, error) {
+	if f.ChargeBoxID == "" && f.Kind == "" {
+		return s.listAllAnomalies(ctx, p)
+	}
 	pos := anomaliesPosition(f)
 	start, err := pos.decode(p.Next)
 	if err != nil {
@@ -141,7 +144,7 @@ func (s *Store) ListAnomalies(ctx context.Context, f AnomalyFilter, p Page) ([]A
 			return nil, "", fmt.Errorf("list anomalies of %s: %w", f.ChargeBoxID, err)
 		}
 		items, last = res.Items, res.LastEvaluatedKey
-	case f.Kind != "":
+	default:
 		res, err := s.db.Query(ctx, &dynamodb.QueryInput{
 			TableName: s.Table(tables.Anomalies), IndexName: aws.String("byKind"),
 			KeyConditionExpression:   aws.String(u.cond("%s = ", "kind") + u.value(str(string(f.Kind)))),
@@ -152,15 +155,21 @@ func (s *Store) ListAnomalies(ctx context.Context, f AnomalyFilter, p Page) ([]A
 			return nil, "", fmt.Errorf("list %s anomalies: %w", f.Kind, err)
 		}
 		items, last = res.Items, res.LastEvaluatedKey
-	default:
-		res, err := s.db.Scan(ctx, &dynamodb.ScanInput{TableName: s.Table(tables.Anomalies), ExclusiveStartKey: start, Limit: limit(p.Limit)})
-		if err != nil {
-			return nil, "", fmt.Errorf("list anomalies: %w", err)
-		}
-		items, last = res.Items, res.LastEvaluatedKey
 	}
 	var out []Anomaly
 	next, err := pos.page(items, last, &out, "anomalies")
+	return out, next, err
+}
+
+// listAllAnomalies lists every anomaly from the byKind index, kind after kind, newest first
+// within a kind: one page per call, never a scan.
+func (s *Store) listAllAnomalies(ctx context.Context, p Page) ([]Anomaly, string, error) {
+	kinds := make([]string, len(AnomalyKinds))
+	for i, k := range AnomalyKinds {
+		kinds[i] = string(k)
+	}
+	var out []Anomaly
+	next, err := s.listSharded(ctx, sharded{table: tables.Anomalies, index: "byKind", key: "kind", parts: kinds, newestFirst: true}, p, &out)
 	return out, next, err
 }
 
@@ -169,8 +178,6 @@ func anomaliesPosition(f AnomalyFilter) position {
 	switch {
 	case f.ChargeBoxID != "":
 		return tablePosition(tables.Anomalies).in("chargeBoxId", f.ChargeBoxID)
-	case f.Kind != "":
-		return indexPosition(tables.Anomalies, "byKind").in("kind", string(f.Kind))
 	}
-	return tablePosition(tables.Anomalies)
+	return indexPosition(tables.Anomalies, "byKind").in("kind", string(f.Kind))
 }

@@ -65,6 +65,7 @@ func TestStartPassesOverSquattedIDs(t *testing.T) {
 	cfg := storetest.Config(t)
 	db := storetest.Tables(t, cfg)
 	st := store.New(db, cfg.TablePrefix)
+	st.PinIDShard(0)
 	ctx := context.Background()
 	for id := 1; id <= 5; id++ {
 		squat(t, db, cfg, id)

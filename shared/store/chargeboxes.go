@@ -61,6 +61,35 @@ type ChargeBox struct {
 
 	// SecurityState is what the security extension's messages told (securitystate.go).
 	SecurityState
+	// ListShard puts the box in its partition of the byShard index: registryShard(box, unsecured).
+	ListShard string `dynamodbav:"listShard,omitempty"`
+}
+
+// registryShard is the byShard partition of a box: "<k>" for a box with a password, "u#<k>"
+// for one that connects without (k is ListShard(id)), so the unsecured boxes are listed
+// from their own partitions.
+func registryShard(id string, unsecured bool) string { return shardName(ListShard(id), unsecured) }
+
+// registryShards are the partitions of the byShard index: the boxes with a password, then the
+// unsecured ones (only the latter with onlyUnsecured).
+func registryShards(onlyUnsecured bool) []string {
+	var parts []string
+	for _, unsecured := range []bool{false, true} {
+		if onlyUnsecured && !unsecured {
+			continue
+		}
+		for k := range ListShards {
+			parts = append(parts, shardName(k, unsecured))
+		}
+	}
+	return parts
+}
+
+func shardName(k int, unsecured bool) string {
+	if unsecured {
+		return "u#" + strconv.Itoa(k)
+	}
+	return strconv.Itoa(k)
 }
 
 // ConfigValue is one cached configuration key; Value is nil when the box reported none.
@@ -144,46 +173,18 @@ func (s *Store) GetChargeBox(ctx context.Context, id string) (ChargeBox, error) 
 	return b, err
 }
 
-// ListChargeBoxes lists the registry.
+// ListChargeBoxes lists the registry from the byShard index, partition after partition.
 func (s *Store) ListChargeBoxes(ctx context.Context, p Page) ([]ChargeBox, string, error) {
 	var out []ChargeBox
-	next, err := s.list(ctx, tables.ChargeBoxes, "", p, &out)
+	next, err := s.listSharded(ctx, sharded{table: tables.ChargeBoxes, index: "byShard", key: "listShard", parts: registryShards(false)}, p, &out)
 	return out, next, err
 }
 
-// ListUnsecuredChargeBoxes lists the boxes that connect without a password: those registered
-// as unsecured and those stored without a password before the flag existed. A page holds up to
-// p.Limit of them; the scan goes on until it has them or the registry ends.
+// ListUnsecuredChargeBoxes lists the boxes that connect without a password, from their own
+// partitions of the byShard index: the cost follows them, not the registry.
 func (s *Store) ListUnsecuredChargeBoxes(ctx context.Context, p Page) ([]ChargeBox, string, error) {
-	pos := tablePosition(tables.ChargeBoxes)
-	start, err := pos.decode(p.Next)
-	if err != nil {
-		return nil, "", err
-	}
 	var out []ChargeBox
-	for {
-		in := &dynamodb.ScanInput{
-			TableName: s.Table(tables.ChargeBoxes), ExclusiveStartKey: start,
-			FilterExpression: aws.String("attribute_not_exists(passwordHash)"),
-		}
-		if p.Limit > 0 {
-			// Never more evaluated than still wanted, so the page ends at the last item read.
-			in.Limit = aws.Int32(p.Limit - int32(len(out)))
-		}
-		res, err := s.db.Scan(ctx, in)
-		if err != nil {
-			return nil, "", fmt.Errorf("list unsecured charge boxes: %w", err)
-		}
-		var boxes []ChargeBox
-		if err := attributevalue.UnmarshalListOfMaps(res.Items, &boxes); err != nil {
-			return nil, "", fmt.Errorf("decode charge boxes: %w", err)
-		}
-		out, start = append(out, boxes...), res.LastEvaluatedKey
-		if len(start) == 0 || (p.Limit > 0 && int32(len(out)) >= p.Limit) {
-			break
-		}
-	}
-	next, err := pos.encode(start)
+	next, err := s.listSharded(ctx, sharded{table: tables.ChargeBoxes, index: "byShard", key: "listShard", parts: registryShards(true)}, p, &out)
 	return out, next, err
 }
 
@@ -191,6 +192,7 @@ func (s *Store) ListUnsecuredChargeBoxes(ctx context.Context, p Page) ([]ChargeB
 // two racing auto-registrations agree.
 func (s *Store) CreateChargeBox(ctx context.Context, b ChargeBox, now time.Time) (ChargeBox, error) {
 	b.CreatedAt, b.UpdatedAt = FormatTime(now), FormatTime(now)
+	b.ListShard = registryShard(b.ChargeBoxID, !b.Secured())
 	item, err := marshal(b)
 	if err != nil {
 		return ChargeBox{}, err
@@ -265,10 +267,12 @@ func registrationUpdate(r Registration, now time.Time) (update, error) {
 	case r.PasswordHash != nil && *r.PasswordHash != "":
 		u.set("passwordHash", str(*r.PasswordHash))
 		u.remove("unsecured")
+		u.set("listShard", str(registryShard(r.ChargeBoxID, false)))
 	case r.Unsecured != nil && *r.Unsecured:
 		// check allows removing the password only together with the flag.
 		u.set("unsecured", &types.AttributeValueMemberBOOL{Value: true})
 		u.remove("passwordHash")
+		u.set("listShard", str(registryShard(r.ChargeBoxID, true)))
 	}
 	if r.EVSEs != nil {
 		if len(r.EVSEs) == 0 {

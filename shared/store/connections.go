@@ -27,6 +27,8 @@ type Connection struct {
 	// one at a time); PendingUntil (epoch seconds) lets a stuck slot be taken over.
 	PendingCommand string `dynamodbav:"pendingCommand,omitempty"`
 	PendingUntil   int64  `dynamodbav:"pendingUntil,omitempty"`
+	// ListShard puts the row in partition ListShard(chargeBoxId) of the live index.
+	ListShard int `dynamodbav:"listShard"`
 }
 
 // ErrSuperseded is returned by Connect when the box's stored connection is newer than the one
@@ -35,8 +37,10 @@ var ErrSuperseded = errors.New("a newer connection of the charge box is stored")
 
 // Connect stores the connection of a box and logs its "connected" event in one transaction,
 // replacing the row of an earlier connection of the same box (a reconnect). A row connected
-// later than c stays, and nothing is written: ErrSuperseded.
+// later than c stays, and nothing is written: ErrSuperseded. A box without a row counts as one
+// more online box in the same transaction; a reconnect replaces the row and the count stays.
 func (s *Store) Connect(ctx context.Context, c Connection, event ConnectionEvent) error {
+	c.ListShard = ListShard(c.ChargeBoxID)
 	conn, err := marshal(c)
 	if err != nil {
 		return err
@@ -45,27 +49,55 @@ func (s *Store) Connect(ctx context.Context, c Connection, event ConnectionEvent
 	if err != nil {
 		return err
 	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{
-			TableName: s.Table(tables.Connections), Item: conn,
+	// First as a new row (counted), then as a replacement (not counted); the row may come and
+	// go between the two when a $disconnect races, hence the loop.
+	for attempt := range 8 {
+		replace := attempt%2 == 1
+		cond := "attribute_not_exists(chargeBoxId)"
+		if replace {
 			// connectedAt is the fixed-width FormatTime form, so text order is time order.
-			ConditionExpression:       aws.String("attribute_not_exists(chargeBoxId) OR connectedAt <= :t"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":t": str(c.ConnectedAt)},
-		}},
-		{Put: &types.Put{TableName: s.Table(tables.Messages), Item: row, ConditionExpression: aws.String("attribute_not_exists(seq)")}},
-	}})
-	reasons := cancellationReasons(err)
-	switch {
-	case len(reasons) == 2 && reasons[1] == "ConditionalCheckFailed":
-		// The event row exists: this $connect is a replay of one that already took effect.
-		// Writing the row again could overwrite a newer connection, so nothing is written.
-		return nil
-	case len(reasons) == 2 && reasons[0] == "ConditionalCheckFailed":
-		return fmt.Errorf("connect %s (%s at %s): %w", c.ChargeBoxID, c.ConnectionID, c.ConnectedAt, ErrSuperseded)
-	case err != nil:
+			cond = "attribute_exists(chargeBoxId) AND connectedAt <= :t"
+		}
+		put := &types.Put{TableName: s.Table(tables.Connections), Item: conn, ConditionExpression: aws.String(cond),
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}
+		if replace {
+			put.ExpressionAttributeValues = map[string]types.AttributeValue{":t": str(c.ConnectedAt)}
+		}
+		items := []types.TransactWriteItem{{Put: put}, {Put: &types.Put{TableName: s.Table(tables.Messages), Item: row, ConditionExpression: aws.String("attribute_not_exists(seq)")}}}
+		if !replace {
+			items = append(items, *s.countItem(c.ChargeBoxID, counted{countOnline: 1}))
+		}
+		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		reasons := cancellationReasons(err)
+		switch {
+		case err == nil:
+			return nil
+		case len(reasons) >= 2 && reasons[1] == "ConditionalCheckFailed":
+			// The event row exists: this $connect is a replay of one that already took effect.
+			// Writing the row again could overwrite a newer connection, so nothing is written.
+			return nil
+		case len(reasons) >= 2 && reasons[0] == "ConditionalCheckFailed" && replace && storedNewer(err, c):
+			return fmt.Errorf("connect %s (%s at %s): %w", c.ChargeBoxID, c.ConnectionID, c.ConnectedAt, ErrSuperseded)
+		case len(reasons) >= 2 && reasons[0] == "ConditionalCheckFailed":
+			continue
+		}
 		return fmt.Errorf("connect %s (%s): %w", c.ChargeBoxID, c.ConnectionID, err)
 	}
-	return nil
+	return fmt.Errorf("connect %s (%s): the row kept changing", c.ChargeBoxID, c.ConnectionID)
+}
+
+// storedNewer tells whether the row a failed replacement found (returned with the
+// cancellation) was connected after c; false when the row went meanwhile.
+func storedNewer(err error, c Connection) bool {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) || len(tce.CancellationReasons) == 0 {
+		return false
+	}
+	var stored Connection
+	if err := attributevalue.UnmarshalMap(tce.CancellationReasons[0].Item, &stored); err != nil {
+		return false
+	}
+	return stored.ConnectedAt > c.ConnectedAt
 }
 
 // Disconnection is what a $disconnect did to the box's connection row.
@@ -104,15 +136,16 @@ func (s *Store) Disconnect(ctx context.Context, chargeBoxID, connectionID string
 			ExpressionAttributeValues: map[string]types.AttributeValue{":c": str(connectionID)},
 		}},
 		{Put: &logRow},
+		*s.countItem(chargeBoxID, counted{countOnline: -1}),
 	}})
 	if err == nil {
 		return Removed, nil
 	}
 	reasons := cancellationReasons(err)
 	switch {
-	case len(reasons) == 2 && reasons[1] == "ConditionalCheckFailed":
+	case len(reasons) == 3 && reasons[1] == "ConditionalCheckFailed":
 		return Replayed, nil
-	case len(reasons) == 2 && reasons[0] == "ConditionalCheckFailed":
+	case len(reasons) == 3 && reasons[0] == "ConditionalCheckFailed":
 		return s.disconnectWithoutRow(ctx, chargeBoxID, logRow)
 	}
 	return 0, fmt.Errorf("disconnect %s (%s): %w", chargeBoxID, connectionID, err)
@@ -159,40 +192,15 @@ func (s *Store) GetConnection(ctx context.Context, chargeBoxID string, now time.
 	return c, nil
 }
 
-// ListConnections returns every connection live at now (one row per connected box); expired
-// rows are left out by the scan's filter.
-func (s *Store) ListConnections(ctx context.Context, now time.Time) ([]Connection, error) {
-	var out []Connection
-	p := dynamodb.NewScanPaginator(s.db, &dynamodb.ScanInput{
-		TableName: s.Table(tables.Connections), FilterExpression: aws.String("expiresAt > :now"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(now.Unix())},
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list connections: %w", err)
-		}
-		var cs []Connection
-		if err := attributevalue.UnmarshalListOfMaps(page.Items, &cs); err != nil {
-			return nil, fmt.Errorf("decode connections: %w", err)
-		}
-		out = append(out, cs...)
-	}
-	return out, nil
-}
-
-// ListConnectionsPage returns one page of the live connections at now. Rows past their TTL that
-// DynamoDB has not deleted yet are left out, so a page may hold fewer than p.Limit rows; next
-// is set whenever more rows may follow.
+// ListConnectionsPage returns one page of the live connections at now, from the live index:
+// partition ListShard(box), sorted by expiresAt, read from expiresAt > now, so rows past their
+// TTL that DynamoDB has not deleted yet are never read. A page may hold fewer than p.Limit rows;
+// next is set whenever more rows may follow.
 func (s *Store) ListConnectionsPage(ctx context.Context, p Page, now time.Time) ([]Connection, string, error) {
-	var rows []Connection
-	next, err := s.list(ctx, tables.Connections, "", p, &rows)
-	out := rows[:0]
-	for _, c := range rows {
-		if c.Live(now) {
-			out = append(out, c)
-		}
-	}
+	q := sharded{table: tables.Connections, index: "live", key: "listShard", parts: listShards(), number: true}
+	q.sortCond = q.u.cond("%s > ", "expiresAt") + q.u.value(num(now.Unix()))
+	var out []Connection
+	next, err := s.listSharded(ctx, q, p, &out)
 	return out, next, err
 }
 

@@ -145,7 +145,7 @@ func TestExpiredConnectionIsNotConnected(t *testing.T) {
 			t.Fatalf("%s: %v, want ErrNotFound for a row past its expiry", box, err)
 		}
 	}
-	conns, err := st.ListConnections(ctx, t0)
+	conns, _, err := st.ListConnectionsPage(ctx, store.Page{Limit: 100}, t0)
 	if err != nil || len(conns) != 1 || conns[0].ChargeBoxID != "LIVE" {
 		t.Fatalf("connections %+v, %v; want LIVE only", conns, err)
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -38,11 +39,48 @@ func connectorKey(box string, connector int) map[string]types.AttributeValue {
 
 // SetConnectorStatus stores a StatusNotification. The order notifications were received in
 // decides, never the box's timestamps: one received before the stored one (delivered out of
-// order) changes nothing. It reports whether this one was stored.
+// order) changes nothing. It reports whether this one was stored. A change of status moves the
+// connector between the counts of connectors by status in the same transaction: the write
+// first assumes the status is unchanged (the common repeat costs one write); when it is not,
+// the failed condition returns the stored connector and the transaction counts the change.
 func (s *Store) SetConnectorStatus(ctx context.Context, c Connector) (bool, error) {
 	if c.ReceivedAt == "" {
 		return false, fmt.Errorf("set status of %s/%d: no receipt time", c.ChargeBoxID, c.ConnectorID)
 	}
+	old := c.Status
+	for attempt := range 8 {
+		stored, done, prev, err := s.setConnectorStatus(ctx, c, old)
+		if done || err != nil {
+			return stored, err
+		}
+		if prev != nil {
+			old = *prev
+			continue
+		}
+		// A transaction conflict: wait, read and try again.
+		if err := sleep(ctx, attempt); err != nil {
+			return false, err
+		}
+		if old, err = s.storedStatus(ctx, c); err != nil {
+			return false, err
+		}
+	}
+	return false, fmt.Errorf("set status of %s/%d: too much contention", c.ChargeBoxID, c.ConnectorID)
+}
+
+// storedStatus rereads the status of the connector after a conflict.
+func (s *Store) storedStatus(ctx context.Context, c Connector) (string, error) {
+	stored, err := s.GetConnector(ctx, c.ChargeBoxID, c.ConnectorID)
+	if errors.Is(err, ErrNotFound) {
+		return "", nil
+	}
+	return stored.Status, err
+}
+
+// setConnectorStatus writes c while the stored status is old ("" for none). done is false when
+// the write must be tried again: with the stored status prev when the condition failed on it,
+// after a read when prev is nil (a conflict).
+func (s *Store) setConnectorStatus(ctx context.Context, c Connector, old string) (stored, done bool, prev *string, err error) {
 	var u update
 	if c.TimestampAhead {
 		u.set("timestampAhead", &types.AttributeValueMemberBOOL{Value: true})
@@ -57,22 +95,54 @@ func (s *Store) SetConnectorStatus(ctx context.Context, c Connector) (bool, erro
 			u.set(name, str(v))
 		}
 	}
-	cond := u.cond("attribute_not_exists(%s) OR %s <= ", "receivedAt", "receivedAt") + u.value(str(c.ReceivedAt))
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 s.Table(tables.Connectors),
-		Key:                       connectorKey(c.ChargeBoxID, c.ConnectorID),
-		UpdateExpression:          u.expression(),
-		ConditionExpression:       aws.String(cond),
-		ExpressionAttributeNames:  u.names,
-		ExpressionAttributeValues: u.values,
-	})
-	if isConditionFailed(err) {
-		return false, nil
+	cond := u.cond("(attribute_not_exists(%s) OR %s <= ", "receivedAt", "receivedAt") + u.value(str(c.ReceivedAt)) + ")"
+	if old == "" {
+		cond += u.cond(" AND attribute_not_exists(%s)", "status")
+	} else {
+		cond += u.cond(" AND %s = ", "status") + u.value(str(old))
 	}
-	if err != nil {
-		return false, fmt.Errorf("set status of %s/%d: %w", c.ChargeBoxID, c.ConnectorID, err)
+	write := &types.Update{
+		TableName: s.Table(tables.Connectors), Key: connectorKey(c.ChargeBoxID, c.ConnectorID),
+		UpdateExpression: u.expression(), ConditionExpression: aws.String(cond),
+		ExpressionAttributeNames: u.names, ExpressionAttributeValues: u.values,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}
-	return true, nil
+	var before map[string]types.AttributeValue
+	failed := false // the condition failed on the connector; before is what it held
+	if count := s.countItem(c.ChargeBoxID, statusChange(c.ConnectorID, old, c.Status)); count != nil {
+		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{{Update: write}, *count}})
+		var tce *types.TransactionCanceledException
+		if errors.As(err, &tce) && len(tce.CancellationReasons) > 0 && aws.ToString(tce.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
+			before, failed = tce.CancellationReasons[0].Item, true
+		}
+	} else {
+		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: write.TableName, Key: write.Key, UpdateExpression: write.UpdateExpression, ConditionExpression: write.ConditionExpression,
+			ExpressionAttributeNames: write.ExpressionAttributeNames, ExpressionAttributeValues: write.ExpressionAttributeValues,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		})
+		var ccf *types.ConditionalCheckFailedException
+		if errors.As(err, &ccf) {
+			before, failed = ccf.Item, true
+		}
+	}
+	switch {
+	case err == nil:
+		return true, true, nil, nil
+	case !failed && cancellationReasons(err) != nil:
+		// A transaction conflict: read and retry.
+		return false, false, nil, nil
+	case !failed:
+		return false, true, nil, fmt.Errorf("set status of %s/%d: %w", c.ChargeBoxID, c.ConnectorID, err)
+	}
+	var was Connector
+	if err := attributevalue.UnmarshalMap(before, &was); err != nil {
+		return false, true, nil, fmt.Errorf("decode connector %s/%d: %w", c.ChargeBoxID, c.ConnectorID, err)
+	}
+	if was.ReceivedAt > c.ReceivedAt {
+		return false, true, nil, nil // received after this one: this one changes nothing
+	}
+	return false, false, &was.Status, nil
 }
 
 // GetConnector reads one connector; ErrNotFound when the box never reported it.
@@ -100,15 +170,34 @@ func (s *Store) ListConnectors(ctx context.Context, box string) ([]Connector, er
 	return cs, nil
 }
 
-// releaseConnector clears the connector's running transaction if it is still this one.
-func (s *Store) releaseConnector(ctx context.Context, sess Session) error {
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+// releaseConnector clears the connector's running transaction if it is still this one; with
+// wasRunning (the stop ended a running session, not an abandoned one) the running sessions
+// count one less in the same transaction. The count cannot ride in the stop's own write, which
+// must return the session (its connector) and a transaction returns nothing: a function that
+// dies between the two leaves one running session too many until reconciliation.
+func (s *Store) releaseConnector(ctx context.Context, sess Session, wasRunning bool) error {
+	release := &types.Update{
 		TableName:                 s.Table(tables.Connectors),
 		Key:                       connectorKey(sess.ChargeBoxID, sess.ConnectorID),
 		UpdateExpression:          aws.String("REMOVE runningTransactionId"),
 		ConditionExpression:       aws.String("runningTransactionId = :t"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":t": num(int64(sess.TransactionID))},
-	})
+	}
+	var err error
+	if wasRunning {
+		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+			{Update: release}, *s.countItem(sess.ChargeBoxID, counted{countRunning: -1}),
+		}})
+		if r := cancellationReasons(err); len(r) > 0 && r[0] == "ConditionalCheckFailed" {
+			// The connector moved on (a later start took it): count the stop alone.
+			return s.addCounts(ctx, sess.ChargeBoxID, counted{countRunning: -1})
+		}
+	} else {
+		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: release.TableName, Key: release.Key, UpdateExpression: release.UpdateExpression,
+			ConditionExpression: release.ConditionExpression, ExpressionAttributeValues: release.ExpressionAttributeValues,
+		})
+	}
 	if err != nil && !isConditionFailed(err) {
 		return fmt.Errorf("release connector %s/%d: %w", sess.ChargeBoxID, sess.ConnectorID, err)
 	}

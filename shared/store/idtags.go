@@ -22,7 +22,12 @@ type IDTag struct {
 	// MaxActiveTransactions > 0 limits concurrent transactions; more are refused as ConcurrentTx.
 	MaxActiveTransactions int    `dynamodbav:"maxActiveTransactions,omitempty"`
 	UpdatedAt             string `dynamodbav:"updatedAt,omitempty"`
+	// ListShard puts the tag in partition TagShard(idTag) of the byShard index.
+	ListShard int `dynamodbav:"listShard"`
 }
+
+// TagShard is the listing shard of an id tag.
+func TagShard(idTag string) int { return BoxShard(idTag) % ListShards }
 
 // GetIDTag reads an id tag; ErrNotFound when it is not on the list.
 func (s *Store) GetIDTag(ctx context.Context, idTag string) (IDTag, error) {
@@ -33,6 +38,7 @@ func (s *Store) GetIDTag(ctx context.Context, idTag string) (IDTag, error) {
 
 // PutIDTag creates or replaces an id tag.
 func (s *Store) PutIDTag(ctx context.Context, t IDTag) error {
+	t.ListShard = TagShard(t.IDTag)
 	item, err := marshal(t)
 	if err != nil {
 		return err
@@ -49,6 +55,7 @@ func (s *Store) SaveIDTag(ctx context.Context, t IDTag, now time.Time) (IDTag, e
 	var u update
 	u.set("status", str(t.Status))
 	u.set("updatedAt", str(FormatTime(now)))
+	u.set("listShard", num(int64(TagShard(t.IDTag))))
 	for name, v := range map[string]string{"expiryDate": t.ExpiryDate, "parentIdTag": t.ParentIDTag} {
 		if v == "" {
 			u.remove(name)
@@ -91,9 +98,9 @@ func (s *Store) DeleteIDTag(ctx context.Context, idTag string) error {
 	return nil
 }
 
-// ListIDTags lists the authorization list.
+// ListIDTags lists the authorization list from the byShard index, shard after shard.
 func (s *Store) ListIDTags(ctx context.Context, p Page) ([]IDTag, string, error) {
 	var out []IDTag
-	next, err := s.list(ctx, tables.IDTags, "", p, &out)
+	next, err := s.listSharded(ctx, sharded{table: tables.IDTags, index: "byShard", key: "listShard", parts: listShards(), number: true}, p, &out)
 	return out, next, err
 }

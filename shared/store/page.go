@@ -30,8 +30,13 @@ type Page struct {
 	Next  string
 }
 
-// list reads one page of a table (Rows) and decodes its items into out, a pointer to a slice.
+// list reads one page of the partition key of a table (a Query through Rows) and decodes its
+// items into out, a pointer to a slice. Fleet-wide listings read an index instead
+// (listSharded): no listing scans.
 func (s *Store) list(ctx context.Context, t tables.Table, key string, p Page, out any) (string, error) {
+	if key == "" {
+		return "", fmt.Errorf("list %s: no partition key", t.Name)
+	}
 	items, next, err := s.Rows(ctx, t, key, p)
 	if err != nil {
 		return "", err
@@ -58,8 +63,8 @@ func limit(n int32) *int32 {
 	return aws.Int32(n)
 }
 
-// ScanAll reads a whole table into out (a pointer to a slice), projecting attrs when given;
-// the summary uses it on the small tables (connections, connectors).
+// ScanAll reads a whole table into out (a pointer to a slice), projecting attrs when given. No
+// charge-box path or operator route uses it: it is for tests and the load tool's checks.
 func (s *Store) ScanAll(ctx context.Context, t tables.Table, out any, attrs ...string) error {
 	in := &dynamodb.ScanInput{TableName: s.Table(t)}
 	if len(attrs) > 0 {

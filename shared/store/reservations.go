@@ -39,6 +39,8 @@ type Reservation struct {
 	ConsumedAt    string `dynamodbav:"consumedAt,omitempty"`
 	CancelledAt   string `dynamodbav:"cancelledAt,omitempty"`
 	ExpiresAt     int64  `dynamodbav:"expiresAt"`
+	// ListShard puts the reservation in partition ListShard(chargeBoxId) of the byShard index.
+	ListShard int `dynamodbav:"listShard"`
 }
 
 // Current returns the reservation with its status as of now (an active one past its expiry is
@@ -59,6 +61,7 @@ func reservationKey(box string, id int) map[string]types.AttributeValue {
 func (s *Store) PutReservation(ctx context.Context, r Reservation, expiry time.Time) error {
 	r.Status, r.ExpiryDate = ReservationActive, FormatTime(expiry)
 	r.ExpiresAt = expiry.Add(reservationRetention).Unix()
+	r.ListShard = ListShard(r.ChargeBoxID)
 	item, err := marshal(r)
 	if err != nil {
 		return err
@@ -111,9 +114,14 @@ func (s *Store) GetReservation(ctx context.Context, box string, id int) (Reserva
 	return r, err
 }
 
-// ListReservations lists reservations, those of one box when box is set.
+// ListReservations lists reservations, those of one box when box is set (a Query of its
+// partition), else every box's from the byShard index, shard after shard.
 func (s *Store) ListReservations(ctx context.Context, box string, p Page) ([]Reservation, string, error) {
 	var out []Reservation
+	if box == "" {
+		next, err := s.listSharded(ctx, sharded{table: tables.Reservations, index: "byShard", key: "listShard", parts: listShards(), number: true}, p, &out)
+		return out, next, err
+	}
 	next, err := s.list(ctx, tables.Reservations, box, p, &out)
 	return out, next, err
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,6 +42,10 @@ type Session struct {
 	// RunningChargeBoxID is the chargeBoxId while the session runs, absent afterwards: the
 	// sparse index runningByChargeBox lists and counts running sessions from it.
 	RunningChargeBoxID string `dynamodbav:"runningChargeBoxId,omitempty"`
+	// ListShard is the session's partition of the byShard index: "r#<k>" while it runs, "<k>"
+	// afterwards (k is ListShard(chargeBoxId)), so the running sessions are listed from their
+	// own partitions.
+	ListShard string `dynamodbav:"listShard,omitempty"`
 	// ReservationConsumed tells that the start consumed reservation ReservationID.
 	ReservationConsumed bool `dynamodbav:"reservationConsumed,omitempty"`
 	// IDTagStatus is the authorization status StartTransaction was answered with.
@@ -71,11 +76,16 @@ type Session struct {
 // session's view.
 var RunningAttributes = []string{"runningIdTag", "runningChargeBoxId"}
 
-// endRunning takes a session out of the sparse running indexes.
-func endRunning(u *update) {
+// sessionShard is the byShard partition of a session of box.
+func sessionShard(box string, running bool) string { return shardPart(ListShard(box), running) }
+
+// endRunning takes a session of box out of the sparse running indexes and moves it to the
+// finished partitions of byShard.
+func endRunning(u *update, box string) {
 	for _, a := range RunningAttributes {
 		u.remove(a)
 	}
+	u.set("listShard", str(sessionShard(box, false)))
 }
 
 // Started is the outcome of Start.
@@ -113,6 +123,7 @@ func (s *Store) Start(ctx context.Context, sess Session, now time.Time) (Started
 	}
 	sess.Status, sess.CreatedAt = SessionRunning, FormatTime(now)
 	sess.RunningIDTag, sess.RunningChargeBoxID = sess.IDTag, sess.ChargeBoxID
+	sess.ListShard = sessionShard(sess.ChargeBoxID, true)
 	// A start naming a reservation consumes it in the same transaction; when the reservation
 	// is unknown, expired or used, the start is stored without it.
 	sess.ReservationConsumed = sess.ReservationID != nil
@@ -190,7 +201,7 @@ func (s *Store) startTransact(ctx context.Context, key string, sess Session, old
 	if abandon && oldTx != 0 && oldTx != sess.TransactionID {
 		abandonAt = len(items)
 		var au update
-		endRunning(&au)
+		endRunning(&au, sess.ChargeBoxID)
 		au.set("status", str(SessionAbandoned))
 		au.set("abandonedAt", str(FormatTime(now)))
 		au.set("abandonedBy", num(int64(sess.TransactionID)))
@@ -200,6 +211,10 @@ func (s *Store) startTransact(ctx context.Context, key string, sess Session, old
 			UpdateExpression: au.expression(), ConditionExpression: aws.String(acond),
 			ExpressionAttributeNames: au.names, ExpressionAttributeValues: au.values,
 		}})
+	}
+	if abandonAt < 0 {
+		// One more running session; closing the abandoned one in the same transaction evens it.
+		items = append(items, *s.countItem(sess.ChargeBoxID, counted{countRunning: 1}))
 	}
 	if sess.ReservationConsumed {
 		items = append(items, consumeReservation(s, sess, now))
@@ -232,28 +247,25 @@ type SessionFilter struct {
 	From, To string
 }
 
-// sessionsPosition is where the pages of ListSessions with filter f can end: a Query of one
-// box's sessions in the from-to range, a Scan of the running index, or a Scan of the table.
+// sessionsPosition is where the pages of ListSessions of one box can end: a Query of the
+// box's sessions (or running sessions) in the from-to range.
 func sessionsPosition(f SessionFilter) position {
 	index, boxKey := "byChargeBox", "chargeBoxId"
 	if f.Status == SessionRunning {
 		index, boxKey = "runningByChargeBox", "runningChargeBoxId"
 	}
-	switch {
-	case f.ChargeBoxID != "":
-		from, to := cmp.Or(f.From, "0"), cmp.Or(f.To, "9")
-		return indexPosition(tables.Sessions, index).in(boxKey, f.ChargeBoxID).between("startedAt", from, to)
-	case f.Status == SessionRunning:
-		return indexPosition(tables.Sessions, index)
-	}
-	return tablePosition(tables.Sessions)
+	from, to := cmp.Or(f.From, "0"), cmp.Or(f.To, "9")
+	return indexPosition(tables.Sessions, index).in(boxKey, f.ChargeBoxID).between("startedAt", from, to)
 }
 
-// ListSessions lists sessions, newest first for one box, in table order otherwise. Running
-// sessions are read from the sparse runningByChargeBox index, so listing them never reads the
-// finished history; other lists read the byChargeBox index (one box) or scan the table. A page
-// may hold fewer than Limit items when a filter drops some.
+// ListSessions lists sessions, newest first for one box (the byChargeBox index, or the sparse
+// runningByChargeBox index for running ones, so listing them never reads the finished history),
+// and fleet-wide from the byShard index (listFleetSessions). No listing scans. A page may hold
+// fewer than Limit items when a filter drops some.
 func (s *Store) ListSessions(ctx context.Context, f SessionFilter, p Page) ([]Session, string, error) {
+	if f.ChargeBoxID == "" {
+		return s.listFleetSessions(ctx, f, p)
+	}
 	pos := sessionsPosition(f)
 	start, err := pos.decode(p.Next)
 	if err != nil {
@@ -281,48 +293,56 @@ func (s *Store) ListSessions(ctx context.Context, f SessionFilter, p Page) ([]Se
 	if to == "" {
 		to = "9"
 	}
+	key := u.cond("%s = ", boxKey) + u.value(str(f.ChargeBoxID)) + u.cond(" AND %s BETWEEN ", "startedAt") + u.value(str(from)) + " AND " + u.value(str(to))
 	var filter *string
-	var items []map[string]types.AttributeValue
-	var last map[string]types.AttributeValue
-	if f.ChargeBoxID != "" {
-		key := u.cond("%s = ", boxKey) + u.value(str(f.ChargeBoxID)) + u.cond(" AND %s BETWEEN ", "startedAt") + u.value(str(from)) + " AND " + u.value(str(to))
-		if len(filters) > 0 {
-			filter = aws.String(strings.Join(filters, " AND "))
-		}
-		res, err := s.db.Query(ctx, &dynamodb.QueryInput{
-			TableName: s.Table(tables.Sessions), IndexName: aws.String(index),
-			KeyConditionExpression: aws.String(key), FilterExpression: filter,
-			ExpressionAttributeNames: u.names, ExpressionAttributeValues: u.values,
-			ScanIndexForward: aws.Bool(false), ExclusiveStartKey: start, Limit: limit(p.Limit),
-		})
-		if err != nil {
-			return nil, "", fmt.Errorf("list sessions of %s: %w", f.ChargeBoxID, err)
-		}
-		items, last = res.Items, res.LastEvaluatedKey
-	} else {
-		if f.From != "" || f.To != "" {
-			filters = append(filters, u.cond("%s BETWEEN ", "startedAt")+u.value(str(from))+" AND "+u.value(str(to)))
-		}
-		if len(filters) > 0 {
-			filter = aws.String(strings.Join(filters, " AND "))
-		}
-		in := &dynamodb.ScanInput{
-			TableName: s.Table(tables.Sessions), FilterExpression: filter,
-			ExpressionAttributeNames: u.names, ExpressionAttributeValues: u.values,
-			ExclusiveStartKey: start, Limit: limit(p.Limit),
-		}
-		if running {
-			in.IndexName = aws.String(index)
-		}
-		res, err := s.db.Scan(ctx, in)
-		if err != nil {
-			return nil, "", fmt.Errorf("list sessions: %w", err)
-		}
-		items, last = res.Items, res.LastEvaluatedKey
+	if len(filters) > 0 {
+		filter = aws.String(strings.Join(filters, " AND "))
 	}
+	res, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName: s.Table(tables.Sessions), IndexName: aws.String(index),
+		KeyConditionExpression: aws.String(key), FilterExpression: filter,
+		ExpressionAttributeNames: u.names, ExpressionAttributeValues: u.values,
+		ScanIndexForward: aws.Bool(false), ExclusiveStartKey: start, Limit: limit(p.Limit),
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("list sessions of %s: %w", f.ChargeBoxID, err)
+	}
+	items, last := res.Items, res.LastEvaluatedKey
 	var out []Session
 	next, err := pos.page(items, last, &out, "sessions")
 	return out, next, err
+}
+
+// listFleetSessions lists the sessions of every box from the byShard index, newest first within
+// a partition: the running partitions for status running, the others for finished and
+// abandoned (filtered by status), both for no status; from and to bound startedAt in the key
+// condition, so a page reads only sessions of the range.
+func (s *Store) listFleetSessions(ctx context.Context, f SessionFilter, p Page) ([]Session, string, error) {
+	q := sharded{table: tables.Sessions, index: "byShard", key: "listShard", newestFirst: true}
+	for _, running := range []bool{true, false} {
+		if (f.Status == SessionRunning && !running) || (f.Status != "" && f.Status != SessionRunning && running) {
+			continue
+		}
+		for k := range ListShards {
+			q.parts = append(q.parts, shardPart(k, running))
+		}
+	}
+	from, to := cmp.Or(f.From, "0"), cmp.Or(f.To, "9")
+	q.sortCond = q.u.cond("%s BETWEEN ", "startedAt") + q.u.value(str(from)) + " AND " + q.u.value(str(to))
+	q.bound = func(pos position) position { return pos.between("startedAt", from, to) }
+	if f.Status != "" && f.Status != SessionRunning {
+		q.filter = q.u.cond("%s = ", "status") + q.u.value(str(f.Status))
+	}
+	var out []Session
+	next, err := s.listSharded(ctx, q, p, &out)
+	return out, next, err
+}
+
+func shardPart(k int, running bool) string {
+	if running {
+		return "r#" + strconv.Itoa(k)
+	}
+	return strconv.Itoa(k)
 }
 
 // CountRunning counts the running sessions of an id tag from the sparse runningByIdTag index
@@ -340,23 +360,6 @@ func (s *Store) CountRunning(ctx context.Context, idTag string) (int, error) {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			return 0, fmt.Errorf("count running sessions of %s: %w", idTag, err)
-		}
-		total += int(page.Count)
-	}
-	return total, nil
-}
-
-// CountRunningSessions counts the running sessions of the fleet from the sparse
-// runningByChargeBox index: the cost follows the running sessions, not the history.
-func (s *Store) CountRunningSessions(ctx context.Context) (int, error) {
-	total := 0
-	p := dynamodb.NewScanPaginator(s.db, &dynamodb.ScanInput{
-		TableName: s.Table(tables.Sessions), IndexName: aws.String("runningByChargeBox"), Select: types.SelectCount,
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return 0, fmt.Errorf("count running sessions: %w", err)
 		}
 		total += int(page.Count)
 	}
@@ -403,7 +406,7 @@ func (s *Store) StopSession(ctx context.Context, st Stop, now time.Time) (bool, 
 // allocator never uses, and is never published as a finished session.
 func (s *Store) FinishSession(ctx context.Context, st Stop, now time.Time) (Stopped, error) {
 	var u update
-	endRunning(&u)
+	endRunning(&u, st.ChargeBoxID)
 	u.set("status", str(SessionFinished))
 	u.set("meterStop", num(int64(st.MeterStop)))
 	u.set("stoppedAt", str(st.StoppedAt))
@@ -422,7 +425,7 @@ func (s *Store) FinishSession(ctx context.Context, st Stop, now time.Time) (Stop
 		TableName: s.Table(tables.Sessions), Key: txKey(st.TransactionID),
 		UpdateExpression: u.expression(), ConditionExpression: aws.String(cond),
 		ExpressionAttributeNames: u.names, ExpressionAttributeValues: u.values,
-		ReturnValues:                        types.ReturnValueAllNew,
+		ReturnValues:                        types.ReturnValueAllOld,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	if err == nil {
@@ -430,7 +433,7 @@ func (s *Store) FinishSession(ctx context.Context, st Stop, now time.Time) (Stop
 		if err := attributevalue.UnmarshalMap(res.Attributes, &sess); err != nil {
 			return Stopped{Changed: true}, fmt.Errorf("decode session: %w", err)
 		}
-		return Stopped{Changed: true}, s.releaseConnector(ctx, sess)
+		return Stopped{Changed: true}, s.releaseConnector(ctx, sess, sess.Status == SessionRunning)
 	}
 	var ccf *types.ConditionalCheckFailedException
 	if !errors.As(err, &ccf) {

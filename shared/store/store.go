@@ -22,11 +22,12 @@ import (
 type Store struct {
 	db     *dynamodb.Client
 	prefix string
+	ids    *idBlocks
 }
 
 // New returns a Store on the tables named prefix + logical name.
 func New(db *dynamodb.Client, prefix string) *Store {
-	return &Store{db: db, prefix: prefix}
+	return &Store{db: db, prefix: prefix, ids: newIDBlocks()}
 }
 
 // NewClient builds a DynamoDB client; endpoint, when set, is used instead of AWS's.

@@ -3,12 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
-	"math"
-	"strconv"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/serverless-ocpp/csms/shared/tables"
@@ -31,28 +27,4 @@ func (s *Store) startedAs(ctx context.Context, key string) (Started, error) {
 		return Started{}, err
 	}
 	return Started{TransactionID: it.TransactionID, IDTagStatus: it.IDTagStatus, Retry: true}, nil
-}
-
-// nextTransactionID hands out transaction ids 1, 2, 3... from an atomic counter; they stay
-// positive 32-bit integers as OCPP requires.
-func (s *Store) nextTransactionID(ctx context.Context) (int, error) {
-	res, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 s.Table(tables.TransactionStarts),
-		Key:                       map[string]types.AttributeValue{"startKey": str(tables.CounterKey)},
-		UpdateExpression:          aws.String("ADD transactionId :one"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1)},
-		ReturnValues:              types.ReturnValueUpdatedNew,
-	})
-	if err != nil {
-		return 0, fmt.Errorf("next transaction id: %w", err)
-	}
-	v, ok := res.Attributes["transactionId"].(*types.AttributeValueMemberN)
-	if !ok {
-		return 0, fmt.Errorf("next transaction id: counter missing")
-	}
-	id, err := strconv.ParseInt(v.Value, 10, 64)
-	if err != nil || id <= 0 || id > math.MaxInt32 {
-		return 0, fmt.Errorf("next transaction id: %q is not a positive 32-bit integer", v.Value)
-	}
-	return int(id), nil
 }

@@ -53,19 +53,27 @@ const ExpiresAt = "expiresAt"
 var (
 	// ChargeBoxes is the registry: registration status, password hash, tenant, boot information,
 	// firmware and diagnostics status, configuration cache. One item per charge box.
-	ChargeBoxes = Table{Name: "charge-boxes", PartitionKey: s("chargeBoxId")}
+	// byShard lists it without a scan: partition listShard is "<k>" for a box with a password
+	// and "u#<k>" for one without (k is the box's listing shard, 0 to 15), sorted by id.
+	ChargeBoxes = Table{Name: "charge-boxes", PartitionKey: s("chargeBoxId"),
+		Indexes: []Index{{Name: "byShard", PartitionKey: s("listShard"), SortKey: ps("chargeBoxId")}}}
 
 	// Connections holds the live WebSocket connection of each charge box. The item is deleted
 	// only while it still holds the closing connection's id, and expires by TTL as a backstop
 	// for a $disconnect that API Gateway never delivered.
-	Connections = Table{Name: "connections", PartitionKey: s("chargeBoxId"), TTLAttribute: ExpiresAt}
+	// The live index lists them without a scan: partition listShard (the box's listing shard,
+	// 0 to 15, so no index partition takes every connect), sorted by expiresAt so that a listing
+	// reads only rows not yet expired.
+	Connections = Table{Name: "connections", PartitionKey: s("chargeBoxId"), TTLAttribute: ExpiresAt,
+		Indexes: []Index{{Name: "live", PartitionKey: n("listShard"), SortKey: pn("expiresAt")}}}
 
 	// Connectors holds the last StatusNotification of each connector (0 is the box itself) and
 	// the transaction running on it.
 	Connectors = Table{Name: "connectors", PartitionKey: s("chargeBoxId"), SortKey: pn("connectorId")}
 
-	// IDTags is the authorization list.
-	IDTags = Table{Name: "id-tags", PartitionKey: s("idTag")}
+	// IDTags is the authorization list; byShard lists it by listing shard (0 to 15), no scan.
+	IDTags = Table{Name: "id-tags", PartitionKey: s("idTag"),
+		Indexes: []Index{{Name: "byShard", PartitionKey: n("listShard"), SortKey: ps("idTag")}}}
 
 	// Sessions holds charging sessions by transaction id. Its stream carries the transition of
 	// a session to finished, which the publisher turns into one session message.
@@ -80,13 +88,16 @@ var (
 			// Sparse: the running sessions by box, newest first. Counting or listing the
 			// running sessions of the fleet reads these items only, never the history.
 			{Name: "runningByChargeBox", PartitionKey: s("runningChargeBoxId"), SortKey: ps("startedAt")},
+			// The fleet's sessions by time without a scan: partition listShard is "r#<k>" while
+			// the session runs and "<k>" afterwards (k is its box's listing shard, 0 to 15).
+			{Name: "byShard", PartitionKey: s("listShard"), SortKey: ps("startedAt")},
 		},
 		Stream: true,
 	}
 
 	// TransactionStarts maps the identity of a StartTransaction (box, connector, idTag,
 	// timestamp) to the transaction id it was given, so a retried start gets the same id.
-	// The item named by CounterKey holds the transaction id counter.
+	// The items CounterKey#0 .. CounterKey#63 are the sharded transaction id counters (store/txids.go).
 	TransactionStarts = Table{Name: "transaction-starts", PartitionKey: s("startKey")}
 
 	// MeterValues holds one item per MeterValues request (or StopTransaction transactionData),
@@ -124,7 +135,9 @@ var (
 
 // Reservations holds ReserveNow reservations a box accepted, by box and reservationId; a
 // StartTransaction carrying the id consumes its reservation.
-var Reservations = Table{Name: "reservations", PartitionKey: s("chargeBoxId"), SortKey: pn("reservationId"), TTLAttribute: ExpiresAt}
+// byShard lists every box's reservations by listing shard (0 to 15) without a scan.
+var Reservations = Table{Name: "reservations", PartitionKey: s("chargeBoxId"), SortKey: pn("reservationId"), TTLAttribute: ExpiresAt,
+	Indexes: []Index{{Name: "byShard", PartitionKey: n("listShard"), SortKey: ps("chargeBoxId")}}}
 
 // ChargingProfiles holds the charging profiles a box accepted, per connector (profileKey is
 // "<connectorId>#<chargingProfileId>").
@@ -159,10 +172,19 @@ var SecurityEvents = Table{
 	},
 }
 
-// CounterKey is the TransactionStarts item that holds the last transaction id given out.
+// Aggregates holds the fleet-wide counts the operator summary shows: one item per shard (0 to
+// store.AggregateShards-1), each with the counts of the boxes whose id hashes to it (online
+// boxes, connectors by status, running sessions). Every state change updates its box's shard in
+// the same transaction, so no item takes the whole fleet's writes; the summary reads every
+// shard in two BatchGetItems. docs/scale.md ("Operator views and aggregates") describes it.
+var Aggregates = Table{Name: "aggregates", PartitionKey: n("shard")}
+
+// CounterKey is the TransactionStarts item that held the last transaction id given out by
+// earlier versions (read once per instance, never written); the sharded counters are named
+// CounterKey + "#<shard>".
 const CounterKey = "#counter"
 
 // All lists every table, in a fixed order.
 func All() []Table {
-	return []Table{ChargeBoxes, Connections, Connectors, IDTags, Sessions, TransactionStarts, MeterValues, Messages, Commands, Reservations, ChargingProfiles, EVSEs, Anomalies, SecurityEvents, Certificates}
+	return []Table{ChargeBoxes, Connections, Connectors, IDTags, Sessions, TransactionStarts, MeterValues, Messages, Commands, Reservations, ChargingProfiles, EVSEs, Anomalies, SecurityEvents, Certificates, Aggregates}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/serverless-ocpp/csms/localstack/tools/cost"
 	"github.com/serverless-ocpp/csms/localstack/tools/mdsection"
 	"github.com/serverless-ocpp/csms/localstack/tools/toolenv"
+	"github.com/serverless-ocpp/csms/shared/store"
 )
 
 func main() {
@@ -35,7 +36,7 @@ func main() {
 	flag.Float64Var(&p.ReconnectsPerDay, "reconnects-per-day", p.ReconnectsPerDay, "connections per box and day (API Gateway closes them after 2 h)")
 	flag.Float64Var(&o.PeakFactor, "peak-factor", 3, "traffic at the daily peak, times the average")
 	flag.DurationVar(&o.StormWindow, "storm", 10*time.Minute, "after a regional blip every box reconnects and boots within this (on top of the peak)")
-	flag.IntVar(&o.CounterShards, "counter-shards", 1, "items the transaction id allocator spreads its writes over")
+	flag.IntVar(&o.CounterShards, "counter-shards", store.IDShards, "items the transaction id allocator spreads its writes over (blocks of store.IDBlockSize ids)")
 	pubMsgs := flag.Float64("publisher-msgs", capacity.PublisherMsgsPerShard, "messages per second one publisher invocation sequence publishes (measured: make bench)")
 	brokerMsgs := flag.Float64("broker-msgs", capacity.BrokerMsgsPerSecond, "persistent messages per second the broker confirms")
 	flag.StringVar(&perf, "perf", "docs/performance.md", "the document holding the measured handler times (make bench WRITE=1)")

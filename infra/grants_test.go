@@ -25,6 +25,7 @@ import (
 	"github.com/serverless-ocpp/csms/shared/gateway"
 	"github.com/serverless-ocpp/csms/shared/ocpp"
 	"github.com/serverless-ocpp/csms/shared/publish"
+	"github.com/serverless-ocpp/csms/shared/replay"
 	"github.com/serverless-ocpp/csms/shared/store"
 	"github.com/serverless-ocpp/csms/shared/store/storetest"
 )
@@ -305,6 +306,20 @@ func (g *grantsRun) publisher() *recorder {
 	resp, err := pub(ctx, ev)
 	if err != nil || len(resp.BatchItemFailures) > 0 || strings.Count(printed.String(), "\n") != 2 {
 		t.Fatalf("publisher: %+v, %v; published:\n%s", resp, err, printed.String())
+	}
+	// A replay event (docs/messages.md, "Replay"): one box's frame log (a Query), then the
+	// whole fleet's frame log and sessions (the admin export's Scans).
+	from, to := now.Add(-time.Hour).Format(time.RFC3339), now.Add(time.Hour).Format(time.RFC3339)
+	for _, req := range []replay.Request{{From: from, To: to, ChargeBoxID: "CP1"}, {From: from, To: to}} {
+		for {
+			res, err := replay.Step(ctx, replay.Source{Store: st}, req, pub)
+			if err != nil {
+				t.Fatalf("publisher replay %+v: %v", req, err)
+			}
+			if req.Next = res.Next; req.Next == "" {
+				break
+			}
+		}
 	}
 	return r
 }

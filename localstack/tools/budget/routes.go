@@ -2,9 +2,17 @@ package budget
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"log/slog"
+	"math/big"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +52,35 @@ var operationBodies = map[string]string{
 	"unlock-connector": `{"connectorId":1}`,
 	"update-firmware":  `{"location":"https://fw.example.com/4.2.bin","retrieveDate":"2026-12-01T02:00:00Z"}`,
 	"start-session":    `{"idTag":"TAG1"}`,
+	// The security extension's.
+	"certificate-signed":            `{"certificateChain":` + quote(testCertificatePEM) + `}`,
+	"install-certificate":           `{"certificateType":"CentralSystemRootCertificate","certificate":` + quote(testCertificatePEM) + `}`,
+	"delete-certificate":            `{"certificateHashData":{"hashAlgorithm":"SHA256","issuerNameHash":"aa","issuerKeyHash":"bb","serialNumber":"1"}}`,
+	"get-installed-certificate-ids": `{"certificateType":"CentralSystemRootCertificate"}`,
+	"get-log":                       `{"logType":"SecurityLog","requestId":1,"log":{"remoteLocation":"https://logs.example.com/up"}}`,
+	"signed-update-firmware": `{"requestId":1,"firmware":{"location":"https://fw.example.com/4.2.bin","retrieveDateTime":"2026-12-01T02:00:00Z",` +
+		`"signingCertificate":` + quote(testCertificatePEM) + `,"signature":"c2ln"}}`,
+	"extended-trigger-message": `{"requestedMessage":"Heartbeat"}`,
+}
+
+// testCertificatePEM is a self-signed certificate for the bodies that carry one, made once.
+var testCertificatePEM = func() string {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "budget"},
+		NotBefore: time.Unix(0, 0), NotAfter: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC), IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		panic(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+}()
+
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
 
 // routeQueries are the query strings each listing is also read with (every filter that picks
@@ -114,6 +151,8 @@ func sendRoute(ctx context.Context, a *api.API, counter *Counter, rt api.Route, 
 		}
 	case strings.HasPrefix(rt.Path, "/id-tags/"):
 		body = `{"status":"Accepted"}`
+	case strings.HasSuffix(rt.Path, "/authorization-key"):
+		body = `{}` // the central system generates the key
 	case rt.Body != nil:
 		body = `{"registrationStatus":"Accepted","unsecured":true}`
 	}

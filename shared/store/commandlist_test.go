@@ -85,11 +85,15 @@ func TestListCommandsNewestFirst(t *testing.T) {
 		}
 	}
 
-	fleet := pageAll(t, func(p store.Page) ([]store.Command, string, error) { return st.ListCommands(ctx, t0.Add(-24*time.Hour), t0, p) }, 2)
+	fleet := pageAll(t, func(p store.Page) ([]store.Command, string, error) {
+		return st.ListCommands(ctx, t0.Add(-24*time.Hour), t0, p)
+	}, 2)
 	if want := []string{ids[5], ids[4], ids[3], ids[2]}; !slices.Equal(commandIDs(fleet), want) {
 		t.Fatalf("last 24 h: %v, want %v", commandIDs(fleet), want)
 	}
-	wide := pageAll(t, func(p store.Page) ([]store.Command, string, error) { return st.ListCommands(ctx, t0.Add(-72*time.Hour), t0, p) }, 4)
+	wide := pageAll(t, func(p store.Page) ([]store.Command, string, error) {
+		return st.ListCommands(ctx, t0.Add(-72*time.Hour), t0, p)
+	}, 4)
 	if want := []string{ids[5], ids[4], ids[3], ids[2], ids[1], ids[0]}; !slices.Equal(commandIDs(wide), want) {
 		t.Fatalf("last 72 h: %v, want %v", commandIDs(wide), want)
 	}

@@ -6,7 +6,7 @@ import { html, usePoll, Refreshed, ErrorBox, Time, ago, link } from './ui.js';
 // fleet reads the registry (each box with connected and lastSeen: no read per box), the live
 // connections and the summary.
 export async function fleet() {
-  const [boxes, conns, summary] = await Promise.all([all('/charge-boxes', Infinity), all('/connections', Infinity), get('/summary')]);
+  const [boxes, conns, summary] = await Promise.all([all('/charge-boxes?limit=1000', Infinity), all('/connections?limit=1000', Infinity), get('/summary')]);
   const rows = boxes.map((b) => ({ ...b, online: !!b.connected }));
   return { rows, summary, conns };
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -189,6 +190,37 @@ func TestAPITimeoutThenCommandOutcome(t *testing.T) {
 		return got["status"] == "answered" && resp["status"] == "Accepted"
 	})
 	op.must(404, "GET", "/commands/no-such-command", nil)
+	// The listings show the command as GET /commands/{commandId} does; another box's listing
+	// does not.
+	one := op.must(200, "GET", "/commands/"+id, nil)
+	fleet := op.must(200, "GET", "/commands?limit=10", nil)
+	box := op.must(200, "GET", "/charge-boxes/TO1/commands", nil)
+	for name, got := range map[string]map[string]any{"GET /commands": fleet, "GET /charge-boxes/TO1/commands": box} {
+		items, _ := got["items"].([]any)
+		if len(items) != 1 || !reflect.DeepEqual(items[0], one) {
+			t.Fatalf("%s: %v, want [%v]", name, got, one)
+		}
+	}
+	if fleet["from"] == nil || fleet["to"] == nil {
+		t.Fatalf("GET /commands does not name its window: %v", fleet)
+	}
+	if other, _ := op.must(200, "GET", "/charge-boxes/XX1/commands", nil)["items"].([]any); len(other) != 0 {
+		t.Fatalf("another box lists TO1's command: %v", other)
+	}
+	reg := op.must(200, "GET", "/charge-boxes", nil)
+	items, _ := reg["items"].([]any)
+	listed := false
+	for _, it := range items {
+		if b := it.(map[string]any); b["chargeBoxId"] == "TO1" {
+			listed = true
+			if b["connected"] != true || b["lastSeen"] == nil {
+				t.Fatalf("registry listing of a connected box: %v", b)
+			}
+		}
+	}
+	if !listed {
+		t.Fatalf("TO1 not in the registry listing: %v", reg)
+	}
 }
 
 func TestAPICallErrorIs502(t *testing.T) {

@@ -158,6 +158,10 @@ func TestHandleRefusesBadInputWith400NamingTheField(t *testing.T) {
 		{"GET", "/sessions?from=yesterday", ``, "from"},
 		{"GET", "/sessions?limit=0", ``, "limit"},
 		{"GET", "/sessions/abc", ``, "transactionId"},
+		{"GET", "/commands?from=yesterday", ``, "from"},
+		{"GET", "/commands?to=2026-01-01T00:00:00Z&from=2026-01-02T00:00:00Z", ``, "from"},
+		{"GET", "/commands?from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z", ``, "from"},
+		{"GET", "/charge-boxes/CP1/commands?limit=1001", ``, "limit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path+" "+tt.field, func(t *testing.T) {

@@ -290,6 +290,10 @@ func listChargeBoxes(a *API, w http.ResponseWriter, r *http.Request) {
 	for i, b := range boxes {
 		items[i] = boxView(b, "configuration")
 	}
+	if err := a.addBoxState(r, boxes, items); err != nil {
+		a.fail(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, list(items, next))
 }
 
@@ -405,12 +409,7 @@ func getCommand(a *API, w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	out := view(cmd, "expiresAt", "request", "response")
-	out["request"] = rawJSON(cmd.Request)
-	if cmd.Response != "" {
-		out["response"] = rawJSON(cmd.Response)
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, commandView(cmd))
 }
 
 // rawJSON embeds stored JSON as is; a stored value that is not JSON is embedded as a string.

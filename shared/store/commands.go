@@ -57,6 +57,8 @@ type Command struct {
 	// NewPasswordHash is the bcrypt hash of the AuthorizationKey a key rotation's
 	// ChangeConfiguration carries; the box's Accepted answer makes it the box's password.
 	NewPasswordHash string `dynamodbav:"newPasswordHash,omitempty"`
+	// Day is the UTC date of CreatedAt, the partition of the byDay index (commandlist.go).
+	Day string `dynamodbav:"day,omitempty"`
 }
 
 // BeginCommand writes the pending command and takes the box's single outstanding-call slot on
@@ -65,6 +67,7 @@ type Command struct {
 // connection, another one, or one whose row expired; ErrBusy when another call is outstanding.
 func (s *Store) BeginCommand(ctx context.Context, c Command, now time.Time, hold time.Duration) error {
 	c.Request = ocpp.RedactString(c.Request) // an AuthorizationKey is never stored
+	c.Day = commandDay(c.CreatedAt)
 	item, err := marshal(c)
 	if err != nil {
 		return err

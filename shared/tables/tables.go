@@ -129,6 +129,13 @@ var (
 		TTLAttribute: ExpiresAt,
 		Indexes: []Index{
 			{Name: "byChargeBox", PartitionKey: s("chargeBoxId"), SortKey: ps("createdAt")},
+			// The fleet's commands by time without a scan: partition day is the UTC date of
+			// createdAt ("2026-12-02"), so a listing walks the days of its window newest first
+			// and is newest first across the fleet (a listing sharded by box would be ordered
+			// within a shard only). Commands are sent by operators and their tools, one
+			// outstanding per box: far below the 1,000 write units per second of one partition
+			// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-partition-key-design.html).
+			{Name: "byDay", PartitionKey: s("day"), SortKey: ps("createdAt")},
 		},
 	}
 )

@@ -46,6 +46,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		{"an id tag is added", (*env).addIDTag},
 		{"a session started and stopped from the console", (*env).remoteSession},
 		{"a configuration key is changed and read back", (*env).changeConfiguration},
+		{"the Commands page lists the commands sent from the console", (*env).commandsPage},
 		{"bad input shows the API's error next to the field", (*env).badInput},
 		{"a viewer sees no control that changes anything", (*env).viewer},
 		{"pages fit a phone's width", (*env).phone},
@@ -264,6 +265,21 @@ func (e *env) changeConfiguration() {
 	e.until("the new value is read back from the box", value+` === '60'`, 20*time.Second)
 	e.run("scroll to the top", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 	e.screenshot("console-box.png")
+}
+
+// commandsPage finds the ChangeConfiguration sent above in GET /commands (the fleet's, newest
+// first) and in the box's own listing, with the box's answer.
+func (e *env) commandsPage() {
+	e.open("#/commands")
+	answered := func(box bool) string {
+		return fmt.Sprintf(`(() => { const row = [...document.querySelectorAll('tbody tr')].find(tr => tr.textContent.includes('ChangeConfiguration'));
+			return !!row && row.textContent.includes('answered') && row.textContent.includes('Accepted') && (%t || row.textContent.includes(%q)); })()`, box, boxID)
+	}
+	e.until("the fleet listing shows the ChangeConfiguration and its answer", answered(false), 10*time.Second)
+	e.run("filter by the box", chromedp.SendKeys(chromedp.CSS(`input[name="box"]`), boxID), chromedp.Click(chromedp.Search(`//button[text()="Show"]`)))
+	e.until("the box's listing shows it", `document.querySelector('main p.muted').textContent.includes(`+fmt.Sprintf("%q", boxID)+`) && `+answered(true), 10*time.Second)
+	e.open("#/boxes/" + boxID)
+	e.until("the box page lists its recent commands", `[...document.querySelectorAll('section[aria-labelledby="box-commands"] tbody tr')].some(tr => tr.textContent.includes('RemoteStartTransaction'))`, 10*time.Second)
 }
 
 func (e *env) badInput() {

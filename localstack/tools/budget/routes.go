@@ -94,6 +94,8 @@ var routeQueries = map[string][]string{
 	"/id-tags":                    {"", "limit=1"},
 	"/charge-boxes/{id}/sessions": {"", "status=running"},
 	"/evses/{evseId}/sessions":    {"", "status=finished"},
+	"/commands":                   {"", "from=2026-01-01T00:00:00Z&to=2026-01-31T00:00:00Z", "limit=1"},
+	"/charge-boxes/{id}/commands": {"", "limit=1"},
 }
 
 // Routes sends every route of the operator API (api.Routes), each listing with each of its

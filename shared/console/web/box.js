@@ -7,6 +7,7 @@ import { useCommand, Outcome } from './commands.js';
 import { BoxForm } from './boxes.js';
 import { FrameLog } from './framelog.js';
 import { Operations } from './operations.js';
+import { BoxCommands } from './commandspage.js';
 import { html, usePoll, Refreshed, ErrorBox, Table, Time, Json, useCanWrite, link, kWh, ago } from './ui.js';
 
 export function Box({ id }) {
@@ -36,6 +37,7 @@ export function Box({ id }) {
     <${BoxSessions} id=${id} />
     <${Configuration} box=${box} onChange=${reload} />
     ${canWrite && html`<${Operations} box=${box} onDone=${reload} />`}
+    <${BoxCommands} id=${id} />
     <${Reservations} id=${id} />
     <section aria-labelledby="profiles"><h2 id="profiles">Charging profiles</h2>
       ${(box.chargingProfiles || []).length === 0 ? html`<p class="muted">None installed (as far as the system knows).</p>` : html`<${Table} rowKey=${(p) => p.profileKey} columns=${[

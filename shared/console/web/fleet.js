@@ -3,43 +3,16 @@
 import { all, get, enc } from './api.js';
 import { html, usePoll, Refreshed, ErrorBox, Time, ago, link } from './ui.js';
 
-const DETAILS_MAX = 200;
-
-// details reads GET /charge-boxes/{id} for ids (a few at a time): last seen and connectors are
-// only there.
-export async function details(ids) {
-  const out = {};
-  const queue = ids.slice(0, DETAILS_MAX);
-  async function worker() {
-    while (queue.length) {
-      const id = queue.shift();
-      try {
-        out[id] = await get(`/charge-boxes/${enc(id)}`);
-      } catch (e) {
-        out[id] = { error: e };
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: 6 }, worker));
-  return out;
-}
-
-// fleet reads the registry, the live connections and the summary; detailsOf picks the boxes
-// whose details to read.
-export async function fleet(detailsOf) {
-  const [boxes, conns, summary] = await Promise.all([all('/charge-boxes'), all('/connections'), get('/summary')]);
-  const online = new Set(conns.map((c) => c.chargeBoxId));
-  const rows = boxes.map((b) => ({ ...b, online: online.has(b.chargeBoxId) }));
-  const more = await details(rows.filter(detailsOf).map((b) => b.chargeBoxId));
-  for (const r of rows) {
-    const d = more[r.chargeBoxId];
-    if (d && !d.error) Object.assign(r, { lastSeen: d.lastSeen, connectors: d.connectors, detailed: true });
-  }
-  return { rows, summary, conns, truncated: rows.filter(detailsOf).length > DETAILS_MAX };
+// fleet reads the registry (each box with connected and lastSeen: no read per box), the live
+// connections and the summary.
+export async function fleet() {
+  const [boxes, conns, summary] = await Promise.all([all('/charge-boxes?limit=1000', Infinity), all('/connections?limit=1000', Infinity), get('/summary')]);
+  const rows = boxes.map((b) => ({ ...b, online: !!b.connected }));
+  return { rows, summary, conns };
 }
 
 export function Fleet() {
-  const [data, error, at] = usePoll(() => fleet((b) => !b.online), 5000);
+  const [data, error, at] = usePoll(fleet, 5000);
   if (!data) return html`<h1>Fleet</h1><${ErrorBox} error=${error} /><${Refreshed} at=${at} error=${error} />`;
   const { rows, summary } = data;
   const by = summary.connectorsByStatus || {};

@@ -83,6 +83,8 @@ var FunctionAccess = map[string]Access{
 		tables.Connections.Name: {DeleteItem, ConditionCheckItem},
 		tables.Messages.Name:    {PutItem},
 		tables.Aggregates.Name:  {UpdateItem},
+		// disconnectedAt on the box's item: the registry listing's lastSeen of an offline box.
+		tables.ChargeBoxes.Name: {UpdateItem},
 	}},
 	// The operator API reads and writes every table, including tables added to shared/tables later.
 	FnAPI: {ManageConnections: true, Tables: everyTable(

@@ -207,20 +207,26 @@ func TestAPITimeoutThenCommandOutcome(t *testing.T) {
 	if other, _ := op.must(200, "GET", "/charge-boxes/XX1/commands", nil)["items"].([]any); len(other) != 0 {
 		t.Fatalf("another box lists TO1's command: %v", other)
 	}
-	reg := op.must(200, "GET", "/charge-boxes", nil)
-	items, _ := reg["items"].([]any)
-	listed := false
-	for _, it := range items {
-		if b := it.(map[string]any); b["chargeBoxId"] == "TO1" {
-			listed = true
-			if b["connected"] != true || b["lastSeen"] == nil {
-				t.Fatalf("registry listing of a connected box: %v", b)
+	listed := func() map[string]any {
+		reg := op.must(200, "GET", "/charge-boxes", nil)
+		items, _ := reg["items"].([]any)
+		for _, it := range items {
+			if b := it.(map[string]any); b["chargeBoxId"] == "TO1" {
+				return b
 			}
 		}
-	}
-	if !listed {
 		t.Fatalf("TO1 not in the registry listing: %v", reg)
+		return nil
 	}
+	if got := listed(); got["connected"] != true || got["connectedAt"] == nil {
+		t.Fatalf("registry listing of a connected box: %v", got)
+	}
+	// Once the box has gone, the listing says when it was last seen ($disconnect's time).
+	_ = b.ws.Close()
+	eventually(t, "the listing to show TO1 offline with its lastSeen", func() bool {
+		got := listed()
+		return got["connected"] == false && got["lastSeen"] != nil && got["connectedAt"] == nil
+	})
 }
 
 func TestAPICallErrorIs502(t *testing.T) {

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/serverless-ocpp/csms/shared/store"
@@ -97,12 +96,10 @@ func chargeBoxCommands(a *API, w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, list(commandViews(cmds), next))
 }
 
-// lastSeenReads bounds the LastSeen queries of one registry page in flight.
-const lastSeenReads = 8
-
 // addBoxState adds to each registry item connected (the boxes' connection rows, read in
-// BatchGetItems of up to 100 keys) and lastSeen (the newest frame-log row of each box: one Query
-// of one item per box, as the frame log is the only record of it).
+// BatchGetItems of up to 100 keys) and, for a box that is offline, lastSeen: when its last
+// connection ended (disconnectedAt, written on the box's item by $disconnect), so a page costs
+// no read per box. GET /charge-boxes/{id} gives the exact lastSeen from the frame log.
 func (a *API) addBoxState(r *http.Request, boxes []store.ChargeBox, items []map[string]any) error {
 	ids := make([]string, len(boxes))
 	for i, b := range boxes {
@@ -112,30 +109,14 @@ func (a *API) addBoxState(r *http.Request, boxes []store.ChargeBox, items []map[
 	if err != nil {
 		return err
 	}
-	seen := make([]time.Time, len(ids))
-	errs := make([]error, len(ids))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, lastSeenReads)
-	for i, id := range ids {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			seen[i], errs[i] = a.store.LastSeen(r.Context(), id)
-		}()
-	}
-	wg.Wait()
-	for i, id := range ids {
-		if errs[i] != nil {
-			return errs[i]
-		}
-		c, live := conns[id]
+	for i, b := range boxes {
+		c, live := conns[b.ChargeBoxID]
 		items[i]["connected"] = live
-		if live {
+		switch {
+		case live:
 			items[i]["connectedAt"] = c.ConnectedAt
-		}
-		if !seen[i].IsZero() {
-			items[i]["lastSeen"] = store.FormatTime(seen[i])
+		case b.DisconnectedAt != "":
+			items[i]["lastSeen"] = b.DisconnectedAt
 		}
 	}
 	return nil

@@ -58,6 +58,9 @@ type ChargeBox struct {
 	// Availability is the availability last requested per connector id ("0" is the box) by a
 	// ChangeAvailability the box accepted or scheduled.
 	Availability map[string]Availability `dynamodbav:"availability,omitempty"`
+	// DisconnectedAt is when the box's last connection ended ($disconnect), the registry
+	// listing's lastSeen of a box that is offline.
+	DisconnectedAt string `dynamodbav:"disconnectedAt,omitempty"`
 
 	// SecurityState is what the security extension's messages told (securitystate.go).
 	SecurityState

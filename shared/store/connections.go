@@ -128,7 +128,7 @@ func (s *Store) Disconnect(ctx context.Context, chargeBoxID, connectionID string
 		return 0, err
 	}
 	logRow := types.Put{TableName: s.Table(tables.Messages), Item: row, ConditionExpression: aws.String("attribute_not_exists(seq)")}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	items := []types.TransactWriteItem{
 		{Delete: &types.Delete{
 			TableName:                 s.Table(tables.Connections),
 			Key:                       boxKey(chargeBoxID),
@@ -137,18 +137,32 @@ func (s *Store) Disconnect(ctx context.Context, chargeBoxID, connectionID string
 		}},
 		{Put: &logRow},
 		*s.countItem(chargeBoxID, counted{countOnline: -1}),
-	}})
-	if err == nil {
-		return Removed, nil
+		// When the box was last seen, for the registry listing without a read per box: only on
+		// a registered box's item (a deleted box is not made again).
+		{Update: &types.Update{
+			TableName: s.Table(tables.ChargeBoxes), Key: boxKey(chargeBoxID),
+			UpdateExpression:          aws.String("SET disconnectedAt = :t"),
+			ConditionExpression:       aws.String("attribute_exists(chargeBoxId)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":t": str(FormatTime(event.OccurredAt))},
+		}},
 	}
-	reasons := cancellationReasons(err)
-	switch {
-	case len(reasons) == 3 && reasons[1] == "ConditionalCheckFailed":
-		return Replayed, nil
-	case len(reasons) == 3 && reasons[0] == "ConditionalCheckFailed":
-		return s.disconnectWithoutRow(ctx, chargeBoxID, logRow)
+	for {
+		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		if err == nil {
+			return Removed, nil
+		}
+		reasons := cancellationReasons(err)
+		switch {
+		case len(reasons) == len(items) && reasons[1] == "ConditionalCheckFailed":
+			return Replayed, nil
+		case len(reasons) == len(items) && reasons[0] == "ConditionalCheckFailed":
+			return s.disconnectWithoutRow(ctx, chargeBoxID, logRow)
+		case len(reasons) == 4 && reasons[3] == "ConditionalCheckFailed":
+			items = items[:3] // the box was deleted while connected: nothing to mark
+			continue
+		}
+		return 0, fmt.Errorf("disconnect %s (%s): %w", chargeBoxID, connectionID, err)
 	}
-	return 0, fmt.Errorf("disconnect %s (%s): %w", chargeBoxID, connectionID, err)
 }
 
 // disconnectWithoutRow logs the "disconnected" event of a connection that does not hold the

@@ -163,3 +163,37 @@ func TestExpiredConnectionIsNotConnected(t *testing.T) {
 		t.Fatalf("after reconnect %+v, %v", c, err)
 	}
 }
+
+// $disconnect marks when the box was last seen on its registry item, and a box deleted while
+// connected is not made again by it.
+func TestDisconnectMarksTheBox(t *testing.T) {
+	st, ctx := storetest.New(t), context.Background()
+	unsecured := true
+	ev := func(box, conn string, typ store.EventType, at time.Time) store.ConnectionEvent {
+		return store.ConnectionEvent{ChargeBoxID: box, ConnectionID: conn, EventType: typ, OccurredAt: at, Retention: time.Hour}
+	}
+	for _, id := range []string{"DM1", "DM2"} {
+		if _, _, err := st.SaveChargeBox(ctx, store.Registration{ChargeBoxID: id, RegistrationStatus: "Accepted", Unsecured: &unsecured}, t0); err != nil {
+			t.Fatal(err)
+		}
+		c := store.Connection{ChargeBoxID: id, ConnectionID: id + "-c", ConnectedAt: store.FormatTime(t0), ExpiresAt: t0.Add(time.Hour).Unix()}
+		if err := st.Connect(ctx, c, ev(id, id+"-c", store.EventConnected, t0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.DeleteChargeBox(ctx, "DM2"); err != nil {
+		t.Fatal(err)
+	}
+	at := t0.Add(time.Minute)
+	for _, id := range []string{"DM1", "DM2"} {
+		if out, err := st.Disconnect(ctx, id, id+"-c", ev(id, id+"-c", store.EventDisconnected, at)); err != nil || out != store.Removed {
+			t.Fatalf("disconnect %s: %v, %v", id, out, err)
+		}
+	}
+	if b, err := st.GetChargeBox(ctx, "DM1"); err != nil || b.DisconnectedAt != store.FormatTime(at) {
+		t.Fatalf("DM1 after $disconnect: %+v, %v", b, err)
+	}
+	if _, err := st.GetChargeBox(ctx, "DM2"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a deleted box came back with $disconnect: %v", err)
+	}
+}

@@ -29,7 +29,7 @@ export function Boxes() {
   const columns = [
     { key: 'chargeBoxId', label: 'Id', render: (r) => html`<a href=${link('/boxes/' + encodeURIComponent(r.chargeBoxId))}>${r.chargeBoxId}</a>` },
     { key: 'online', label: 'Online', render: (r) => html`<span class=${'pill ' + (r.online ? 'on' : 'off')}>${r.online ? 'online' : 'offline'}</span>` },
-    { key: 'lastSeen', label: 'Last seen', render: (r) => html`<${Time} at=${r.lastSeen} />` },
+    { key: 'lastSeen', label: 'Last seen', render: (r) => (r.online ? html`now <span class="muted">(since <${Time} at=${r.connectedAt} />)</span>` : html`<${Time} at=${r.lastSeen} />`), sort: (r) => (r.online ? '~' : r.lastSeen || '') },
     { key: 'chargePointModel', label: 'Model', get: (r) => [r.chargePointVendor, r.chargePointModel].filter(Boolean).join(' ') },
     { key: 'firmwareVersion', label: 'Firmware' },
     { key: 'registrationStatus', label: 'Registration' },

@@ -3,7 +3,7 @@
 import { all, get, enc } from './api.js';
 import { html, usePoll, Refreshed, ErrorBox, Time, ago, link } from './ui.js';
 
-// fleet reads the registry (each box with connected and lastSeen: no read per box), the live
+// fleet reads the registry (each box with connected, and lastSeen when offline: no read per box), the live
 // connections and the summary.
 export async function fleet() {
   const [boxes, conns, summary] = await Promise.all([all('/charge-boxes?limit=1000', Infinity), all('/connections?limit=1000', Infinity), get('/summary')]);

@@ -8,10 +8,11 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/serverless-ocpp/csms/shared/secret"
 )
 
 // URLSource yields the AMQP URL (with credentials) to dial. It is called before every dial, so
@@ -24,46 +25,26 @@ func StaticURL(u string) URLSource {
 }
 
 // SecretGetter is the part of the Secrets Manager client SecretURL uses.
-type SecretGetter interface {
-	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
-}
+type SecretGetter = secret.Getter
 
 // SecretURL is a URLSource that puts the username and password of a Secrets Manager secret
 // ({"username": ..., "password": ...}) into endpoint. The secret is fetched once per
-// container: a warm Lambda re-dials without another Secrets Manager call. A failed fetch is
-// not cached, so the next dial tries again.
+// container (secret.Once): a warm Lambda re-dials without another Secrets Manager call. A
+// failed fetch is not cached, so the next dial tries again.
 func SecretURL(endpoint, secretARN string, sm SecretGetter) URLSource {
-	var (
-		mu     sync.Mutex
-		cached string
-	)
-	return func(ctx context.Context) (string, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if cached != "" {
-			return cached, nil
-		}
-		out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(secretARN)})
-		if err != nil {
-			return "", fmt.Errorf("read broker secret %s: %w", secretARN, err)
-		}
+	return secret.Once("broker secret", secretARN, sm, func(value string) (string, error) {
 		var creds struct {
 			Username string `json:"username"`
 			Password string `json:"password"`
 		}
-		if err := json.Unmarshal([]byte(aws.ToString(out.SecretString)), &creds); err != nil {
-			return "", fmt.Errorf("decode broker secret %s: %w", secretARN, err)
+		if err := json.Unmarshal([]byte(value), &creds); err != nil {
+			return "", fmt.Errorf("decode: %w", err)
 		}
 		if creds.Username == "" || creds.Password == "" {
-			return "", fmt.Errorf("broker secret %s: username and password must be set", secretARN)
+			return "", errors.New("username and password must be set")
 		}
-		u, err := withCredentials(endpoint, creds.Username, creds.Password)
-		if err != nil {
-			return "", err
-		}
-		cached = u
-		return cached, nil
-	}
+		return withCredentials(endpoint, creds.Username, creds.Password)
+	})
 }
 
 // withCredentials puts user and password into an endpoint URL, escaping them as URLs require.

@@ -7,11 +7,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/serverless-ocpp/csms/shared/secret"
 )
 
 // Source yields the CA. Sources cache what they read: a warm Lambda signs without reading the
@@ -24,28 +22,15 @@ var ErrNoCA = errors.New("no charging-station CA is configured (CA_SECRET_ARN or
 // NoCA is the Source of a system without a CA: every SignCertificate is rejected.
 func NoCA(context.Context) (*CA, error) { return nil, ErrNoCA }
 
+// cached parses what read returns into the CA and keeps it (secret.Cache).
 func cached(read func(ctx context.Context) ([]byte, error)) Source {
-	var (
-		mu sync.Mutex
-		ca *CA
-	)
-	return func(ctx context.Context) (*CA, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if ca != nil {
-			return ca, nil
-		}
+	return secret.Cache(func(ctx context.Context) (*CA, error) {
 		b, err := read(ctx)
 		if err != nil {
 			return nil, err
 		}
-		parsed, err := ParseCA(b)
-		if err != nil {
-			return nil, err
-		}
-		ca = parsed
-		return ca, nil
-	}
+		return ParseCA(b)
+	})
 }
 
 // FileSource reads the CA bundle from a file (the local stack's .local/ca.pem).
@@ -60,20 +45,12 @@ func FileSource(path string) Source {
 }
 
 // SecretGetter is the part of the Secrets Manager client SecretSource uses.
-type SecretGetter interface {
-	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
-}
+type SecretGetter = secret.Getter
 
 // SecretSource reads the CA bundle from a Secrets Manager secret whose SecretString is the PEM
 // bundle ParseCA reads (docs/security-certificates.md shows how to create it).
 func SecretSource(arn string, sm SecretGetter) Source {
-	return cached(func(ctx context.Context) ([]byte, error) {
-		out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
-		if err != nil {
-			return nil, fmt.Errorf("read CA secret %s: %w", arn, err)
-		}
-		return []byte(aws.ToString(out.SecretString)), nil
-	})
+	return secret.Once("CA secret", arn, sm, func(pem string) (*CA, error) { return ParseCA([]byte(pem)) })
 }
 
 // EnsureFile creates a CA bundle at path (mode 0600) unless a file is there already, which is

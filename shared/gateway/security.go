@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
-	"fmt"
 	"log/slog"
-	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,6 +15,7 @@ import (
 	"github.com/serverless-ocpp/csms/shared/certs"
 	"github.com/serverless-ocpp/csms/shared/config"
 	"github.com/serverless-ocpp/csms/shared/csms"
+	"github.com/serverless-ocpp/csms/shared/secret"
 	"github.com/serverless-ocpp/csms/shared/store"
 )
 
@@ -89,28 +88,17 @@ func originSecret(s config.Security, sm certs.SecretGetter) func(ctx context.Con
 		v := s.OriginVerifyValue
 		return func(context.Context) (string, error) { return v, nil }
 	}
-	var (
-		mu     sync.Mutex
-		cached string
-	)
-	return func(ctx context.Context) (string, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if cached != "" {
-			return cached, nil
-		}
-		if s.OriginVerifySecretARN == "" {
+	if s.OriginVerifySecretARN == "" {
+		return func(context.Context) (string, error) {
 			return "", errors.New("no origin-verify secret configured (ORIGIN_VERIFY_SECRET_ARN)")
 		}
-		out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(s.OriginVerifySecretARN)})
-		if err != nil {
-			return "", fmt.Errorf("read origin-verify secret: %w", err)
-		}
-		if cached = aws.ToString(out.SecretString); cached == "" {
-			return "", errors.New("origin-verify secret is empty")
-		}
-		return cached, nil
 	}
+	return secret.Once("origin-verify secret", s.OriginVerifySecretARN, sm, func(v string) (string, error) {
+		if v == "" {
+			return "", errors.New("empty")
+		}
+		return v, nil
+	})
 }
 
 // clientCertificate decides a security profile 3 connection: ok when the request came through

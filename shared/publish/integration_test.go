@@ -722,16 +722,7 @@ func TestReplayIsConsumedOncePerMessage(t *testing.T) {
 	s.session(1000, 1500, 1200)
 	s.disconnect()
 	first := h.drain(t)
-	ids := func(ds []amqp.Delivery, box string) map[string]int {
-		out := map[string]int{}
-		for _, d := range decode(t, ds) {
-			if d.box() == box {
-				out[d.d.MessageId]++
-			}
-		}
-		return out
-	}
-	original, otherBefore := ids(first, s.box), ids(first, other.box)
+	original, otherBefore := messageIDCounts(t, first, s.box), messageIDCounts(t, first, other.box)
 	if len(original) != len(s.want)+1 { // the ocpp messages and the session
 		t.Fatalf("original run: %d messages of %s, want %d", len(original), s.box, len(s.want)+1)
 	}
@@ -743,14 +734,14 @@ func TestReplayIsConsumedOncePerMessage(t *testing.T) {
 		t.Fatalf("replay: %d records, %v", n, err)
 	}
 	got := h.consumer.WaitFor(30*time.Second, "the replayed messages", func(ds []amqp.Delivery) bool {
-		for id, c := range ids(ds, s.box) {
+		for id, c := range messageIDCounts(t, ds, s.box) {
 			if c < 2*original[id] {
 				return false
 			}
 		}
 		return true
 	})
-	after := ids(got, s.box)
+	after := messageIDCounts(t, got, s.box)
 	for id, c := range after {
 		if original[id] == 0 || c != 2*original[id] {
 			t.Errorf("message %s: %d deliveries after the replay, %d before", id, c, original[id])
@@ -763,9 +754,21 @@ func TestReplayIsConsumedOncePerMessage(t *testing.T) {
 		t.Errorf("after dropping duplicates\n got %v\nwant %v", order, s.want)
 	}
 	checkDuplicates(t, got)
-	for id, c := range ids(got, other.box) {
+	for id, c := range messageIDCounts(t, got, other.box) {
 		if c != otherBefore[id] {
 			t.Errorf("other box message %s delivered %d times, %d before the replay", id, c, otherBefore[id])
 		}
 	}
+}
+
+// messageIDCounts counts the deliveries of box by message_id.
+func messageIDCounts(t *testing.T, ds []amqp.Delivery, box string) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, d := range decode(t, ds) {
+		if d.box() == box {
+			out[d.d.MessageId]++
+		}
+	}
+	return out
 }

@@ -88,16 +88,7 @@ func TestReplayEventIsConsumedOncePerMessage(t *testing.T) {
 	s.session(1000, 1500, 1200)
 	s.disconnect()
 	first := h.drain(t)
-	ids := func(ds []amqp.Delivery, box string) map[string]int {
-		out := map[string]int{}
-		for _, d := range decode(t, ds) {
-			if d.box() == box {
-				out[d.d.MessageId]++
-			}
-		}
-		return out
-	}
-	original, otherBefore := ids(first, s.box), ids(first, other.box)
+	original, otherBefore := messageIDCounts(t, first, s.box), messageIDCounts(t, first, other.box)
 	if len(original) != len(s.want)+1 {
 		t.Fatalf("original run: %d messages of %s, want %d", len(original), s.box, len(s.want)+1)
 	}
@@ -127,12 +118,12 @@ func TestReplayEventIsConsumedOncePerMessage(t *testing.T) {
 	}
 	got := h.consumer.WaitFor(30*time.Second, "the replayed messages", func(ds []amqp.Delivery) bool {
 		n := 0
-		for _, c := range ids(ds, s.box) {
+		for _, c := range messageIDCounts(t, ds, s.box) {
 			n += c
 		}
 		return n >= want
 	})
-	after := ids(got, s.box)
+	after := messageIDCounts(t, got, s.box)
 	stored := 0
 	for id, c := range after {
 		switch {
@@ -151,7 +142,7 @@ func TestReplayEventIsConsumedOncePerMessage(t *testing.T) {
 		t.Errorf("after dropping duplicates\n got %v\nwant %v", order, s.want)
 	}
 	checkDuplicates(t, got)
-	for id, c := range ids(got, other.box) {
+	for id, c := range messageIDCounts(t, got, other.box) {
 		if c != otherBefore[id] {
 			t.Errorf("other box message %s delivered %d times, %d before the replay", id, c, otherBefore[id])
 		}

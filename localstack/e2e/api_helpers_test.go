@@ -189,3 +189,26 @@ func mustJSON(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+// remoteAnswered sends a remote operation for box through the API, checks that the box receives
+// sent (the body itself when nil) as the action's CALL, answers it with answer and checks that
+// the API returns that answer synchronously, with the command id and the action.
+func remoteAnswered(t *testing.T, op *operator, b *box, box, name string, action ocpp.Action, body, sent, answer any) {
+	t.Helper()
+	pending := op.async("POST", "/charge-boxes/"+box+"/remote/"+name, body)
+	fr := b.nextCall(action)
+	if sent == nil {
+		sent = body
+	}
+	if !sameJSON(t, fr.Payload, mustJSON(t, sent)) {
+		t.Fatalf("box received %s, want %s", fr.Payload, mustJSON(t, sent))
+	}
+	b.answer(fr, answer)
+	r := await(t, pending)
+	if r.Status != http.StatusOK || r.Body["status"] != "answered" || r.Body["commandId"] != fr.UniqueID || r.Body["action"] != string(action) {
+		t.Fatalf("status %d %s", r.Status, r.Raw)
+	}
+	if !sameJSON(t, mustJSON(t, r.Body["response"]), mustJSON(t, answer)) {
+		t.Fatalf("response %v, want %v", r.Body["response"], answer)
+	}
+}

@@ -119,23 +119,7 @@ func TestAPIRemoteOperations(t *testing.T) {
 	for _, tt := range tests {
 		seen[tt.action] = true
 		t.Run(tt.op, func(t *testing.T) {
-			pending := op.async("POST", "/charge-boxes/RC1/remote/"+tt.op, tt.body)
-			fr := b.nextCall(tt.action)
-			want := tt.sent
-			if want == nil {
-				want = tt.body
-			}
-			if !sameJSON(t, fr.Payload, mustJSON(t, want)) {
-				t.Fatalf("box received %s, want %s", fr.Payload, mustJSON(t, want))
-			}
-			b.answer(fr, tt.answer)
-			r := await(t, pending)
-			if r.Status != http.StatusOK || r.Body["status"] != "answered" || r.Body["commandId"] != fr.UniqueID {
-				t.Fatalf("status %d %s", r.Status, r.Raw)
-			}
-			if !sameJSON(t, mustJSON(t, r.Body["response"]), mustJSON(t, tt.answer)) {
-				t.Fatalf("response %v, want %v", r.Body["response"], tt.answer)
-			}
+			remoteAnswered(t, op, b, "RC1", tt.op, tt.action, tt.body, tt.sent, tt.answer)
 			if tt.after != nil {
 				// The message function applies an answer's effect just after recording the
 				// answer the caller got, so the query may lag a moment.

@@ -10,7 +10,6 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -275,23 +274,7 @@ func TestSecurityRemoteOperations(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.op, func(t *testing.T) {
-			pending := op.async("POST", "/charge-boxes/"+id+"/remote/"+tt.op, tt.body)
-			fr := b.nextCall(tt.action)
-			want := tt.sent
-			if want == nil {
-				want = tt.body
-			}
-			if !sameJSON(t, fr.Payload, mustJSON(t, want)) {
-				t.Fatalf("box received %s, want %s", fr.Payload, mustJSON(t, want))
-			}
-			b.answer(fr, tt.answer)
-			r := await(t, pending)
-			if r.Status != http.StatusOK || r.Body["status"] != "answered" || r.Body["commandId"] != fr.UniqueID || r.Body["action"] != string(tt.action) {
-				t.Fatalf("status %d %s", r.Status, r.Raw)
-			}
-			if !sameJSON(t, mustJSON(t, r.Body["response"]), mustJSON(t, tt.answer)) {
-				t.Fatalf("response %v, want %v", r.Body["response"], tt.answer)
-			}
+			remoteAnswered(t, op, b, id, tt.op, tt.action, tt.body, tt.sent, tt.answer)
 			if tt.then != nil {
 				if err := tt.then(t); err != nil {
 					t.Fatal(err)

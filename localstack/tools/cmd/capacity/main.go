@@ -27,13 +27,7 @@ func main() {
 	p := cost.Defaults()
 	var o capacity.Options
 	var perf, doc string
-	flag.IntVar(&p.Boxes, "boxes", p.Boxes, "charge boxes in the fleet")
-	flag.IntVar(&p.Connectors, "connectors", p.Connectors, "connectors per box")
-	flag.DurationVar(&p.HeartbeatInterval, "heartbeat", p.HeartbeatInterval, "Heartbeat interval")
-	flag.Float64Var(&p.SessionsPerDay, "sessions-per-day", p.SessionsPerDay, "charging sessions per box and day")
-	flag.DurationVar(&p.SessionLength, "session", p.SessionLength, "mean session length")
-	flag.DurationVar(&p.MeterInterval, "meter-interval", p.MeterInterval, "MeterValues interval during a session")
-	flag.Float64Var(&p.ReconnectsPerDay, "reconnects-per-day", p.ReconnectsPerDay, "connections per box and day (API Gateway closes them after 2 h)")
+	cost.UsageFlags(flag.CommandLine, &p, "charge boxes in the fleet")
 	flag.Float64Var(&o.PeakFactor, "peak-factor", 3, "traffic at the daily peak, times the average")
 	flag.DurationVar(&o.StormWindow, "storm", 10*time.Minute, "after a regional blip every box reconnects and boots within this (on top of the peak)")
 	flag.IntVar(&o.CounterShards, "counter-shards", store.IDShards, "items the transaction id allocator spreads its writes over (blocks of store.IDBlockSize ids)")

@@ -22,13 +22,7 @@ func main() {
 	p := cost.Defaults()
 	var prices, docs string
 	var message, publisher int
-	flag.IntVar(&p.Boxes, "boxes", p.Boxes, "charge boxes in the fleet (share the broker)")
-	flag.IntVar(&p.Connectors, "connectors", p.Connectors, "connectors per box")
-	flag.DurationVar(&p.HeartbeatInterval, "heartbeat", p.HeartbeatInterval, "Heartbeat interval")
-	flag.Float64Var(&p.SessionsPerDay, "sessions-per-day", p.SessionsPerDay, "charging sessions per box and day")
-	flag.DurationVar(&p.SessionLength, "session", p.SessionLength, "mean session length")
-	flag.DurationVar(&p.MeterInterval, "meter-interval", p.MeterInterval, "MeterValues interval during a session")
-	flag.Float64Var(&p.ReconnectsPerDay, "reconnects-per-day", p.ReconnectsPerDay, "connections per box and day (API Gateway closes them after 2 h)")
+	cost.UsageFlags(flag.CommandLine, &p, "charge boxes in the fleet (share the broker)")
 	flag.IntVar(&p.LambdaMemoryMB, "memory", p.LambdaMemoryMB, "Lambda memory, MB")
 	flag.IntVar(&message, "handler-ms", int(p.Durations["*"].Milliseconds()), "billed ms per WebSocket Lambda invocation")
 	flag.IntVar(&publisher, "publisher-ms", int(p.Durations["publisher"].Milliseconds()), "billed ms per publisher invocation")
